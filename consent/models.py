@@ -1,0 +1,140 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from . import scopes
+
+SCOPE_CHOICES = [(key, scopes.SCOPES[key].title) for key in scopes.ORDER]
+
+
+class ConsentRecord(models.Model):
+    """A person's consent record (ISO/IEC TS 27560 "record").
+
+    It outlives the account: deleting the account only unlinks the user, so the event log
+    stays as a pseudonymous trace that consent was given, withdrawn and honoured.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="consent_record"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    onboarded_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"consent record {self.id}"
+
+
+class Notice(models.Model):
+    """Every version of a scope's notice that was ever shown, kept as evidence."""
+
+    scope = models.CharField(max_length=20, choices=SCOPE_CHOICES)
+    version = models.CharField(max_length=64)
+    text = models.TextField()
+    first_shown_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "version"], name="notice_scope_version_unique")]
+
+    def __str__(self):
+        return f"{self.scope} notice {self.version}"
+
+
+class Method(models.TextChoices):
+    WEB = "web", "web page"
+    API = "api", "API"
+    SYSTEM = "system", "rollweb (scheduled)"
+
+
+class GrantQuerySet(models.QuerySet):
+    def current(self, now=None):
+        """Grants neither ended nor past their expiry (their notice may still be stale)."""
+        now = now or timezone.now()
+        return self.filter(ended_at__isnull=True).filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
+
+
+class Grant(models.Model):
+    """One consent to one scope, from the moment it was given until it ended."""
+
+    class EndReason(models.TextChoices):
+        REVOKED = "revoked", "withdrawn"
+        EXPIRED = "expired", "expired"
+        SUPERSEDED = "superseded", "renewed"
+
+    record = models.ForeignKey(ConsentRecord, on_delete=models.CASCADE, related_name="grants")
+    scope = models.CharField(max_length=20, choices=SCOPE_CHOICES)
+    notice_version = models.CharField(max_length=64)
+    method = models.CharField(max_length=10, choices=Method.choices)
+    receipt_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=20, choices=EndReason.choices, blank=True)
+
+    objects = GrantQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["record", "scope", "ended_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record", "scope"], condition=models.Q(ended_at__isnull=True), name="one_open_grant_per_scope"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.scope} grant {self.receipt_id}"
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class ConsentEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Consent events are append-only.")
+
+    def delete(self):
+        raise AppendOnlyError("Consent events are append-only.")
+
+    _raw_delete = delete
+
+
+class ConsentEvent(models.Model):
+    """The append-only consent log. Rows are never changed or removed (see the migration's trigger)."""
+
+    class Kind(models.TextChoices):
+        GRANT = "grant", "granted"
+        REVOKE = "revoke", "withdrawn"
+        EXPIRE = "expire", "expired"
+        PAUSE = "pause", "paused: the notice changed"
+        ERASURE = "erasure", "erasure completed"
+        ACCOUNT_ERASURE = "account_erasure", "account deleted"
+
+    record = models.ForeignKey(ConsentRecord, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    scope = models.CharField(max_length=20, blank=True)
+    notice_version = models.CharField(max_length=64, blank=True)
+    method = models.CharField(max_length=10, choices=Method.choices)
+    receipt_id = models.UUIDField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    counts = models.JSONField(default=dict, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+
+    objects = ConsentEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["record", "-at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.scope}".strip()
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Consent events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Consent events are append-only.")

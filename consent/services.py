@@ -1,0 +1,241 @@
+"""Consent operations shared by the pages, the API, the admin and the workers."""
+
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import scopes as scope_defs
+from .erasure import erase_scope
+from .models import ConsentEvent, ConsentRecord, Grant, Method, Notice
+from .scopes import LIBRARY, ORDER, SCOPES
+from .signals import scopes_granted
+
+
+class ConsentError(Exception):
+    """A grant or revoke request that cannot be honoured; the message is for the person."""
+
+
+class ScopeNotGranted(Exception):
+    def __init__(self, scope):
+        super().__init__(scope)
+        self.scope = scope
+
+
+@dataclass
+class ScopeState:
+    scope: scope_defs.Scope
+    grant: Grant | None
+    paused: bool  # granted under an older notice: asked again, nothing runs meanwhile
+
+    @property
+    def key(self):
+        return self.scope.key
+
+    @property
+    def granted(self):
+        return self.grant is not None and not self.paused
+
+
+@dataclass
+class Revocation:
+    revoked: list
+    erased: Counter
+
+
+def consent_record(user):
+    record, _ = ConsentRecord.objects.get_or_create(user=user)
+    return record
+
+
+def notice_shown(scope_key):
+    """Store (once) the exact notice text of a scope's current version and return it."""
+    scope = SCOPES[scope_key]
+    notice, _ = Notice.objects.get_or_create(
+        scope=scope_key, version=scope.notice_version, defaults={"text": scope.notice_text}
+    )
+    return notice
+
+
+def active_grants(user_id, now=None):
+    """The grants in force for a person, by scope.
+
+    A grant is in force when it has not ended or expired, was given under the scope's
+    current notice, and `library` (the prerequisite of every other scope) is in force too.
+    """
+    grants = {}
+    for grant in Grant.objects.current(now).filter(record__user_id=user_id):
+        if grant.notice_version == SCOPES[grant.scope].notice_version:
+            grants[grant.scope] = grant
+    if LIBRARY not in grants:
+        return {}
+    return grants
+
+
+def scope_granted(user_id, scope_key):
+    return scope_key in active_grants(user_id)
+
+
+def consent_state(user):
+    open_grants = {g.scope: g for g in Grant.objects.current().filter(record__user=user)}
+    library_in_force = (
+        LIBRARY in open_grants and open_grants[LIBRARY].notice_version == SCOPES[LIBRARY].notice_version
+    )
+    states = []
+    for key in ORDER:
+        grant = open_grants.get(key)
+        paused = grant is not None and (
+            grant.notice_version != SCOPES[key].notice_version or (key != LIBRARY and not library_in_force)
+        )
+        states.append(ScopeState(scope=SCOPES[key], grant=grant, paused=paused))
+    return states
+
+
+def needs_onboarding(user):
+    return not ConsentRecord.objects.filter(user=user, onboarded_at__isnull=False).exists()
+
+
+def _locked_record(user):
+    consent_record(user)
+    return ConsentRecord.objects.select_for_update().get(user=user)
+
+
+def _validate_keys(keys):
+    unknown = sorted(set(keys) - set(SCOPES))
+    if unknown:
+        raise ConsentError(f"Unknown scope: {', '.join(unknown)}.")
+    return [key for key in ORDER if key in set(keys)]
+
+
+def scopes_grant(user, keys, *, notice_version, method, biometric_confirmed=False, now=None):
+    """Grant scopes under the notice the person was shown. Returns the new grants.
+
+    Granting a scope already in force under the current notice changes nothing.
+    """
+    keys = _validate_keys(keys)
+    if not keys:
+        raise ConsentError("Choose at least one scope to grant.")
+    if notice_version != scope_defs.notice_version():
+        raise ConsentError("The notice you were shown has changed since; please read it again and confirm.")
+    if scope_defs.FACES in keys and not biometric_confirmed:
+        raise ConsentError("Face recognition needs its own confirmation: please confirm that you agree to it.")
+    now = now or timezone.now()
+    created = []
+    with transaction.atomic():
+        record = _locked_record(user)
+        in_force = active_grants(user.pk, now)
+        if LIBRARY not in keys and LIBRARY not in in_force:
+            raise ConsentError("Every scope needs “Keep my photos and videos” (library) first.")
+        for key in keys:
+            if key in in_force:
+                continue
+            scope = SCOPES[key]
+            notice_shown(key)
+            Grant.objects.current(now).filter(record=record, scope=key).update(
+                ended_at=now, end_reason=Grant.EndReason.SUPERSEDED
+            )
+            # An expired grant that was never closed would block the one-open-grant constraint.
+            Grant.objects.filter(record=record, scope=key, ended_at__isnull=True).update(
+                ended_at=now, end_reason=Grant.EndReason.EXPIRED
+            )
+            grant = Grant.objects.create(
+                record=record,
+                scope=key,
+                notice_version=scope.notice_version,
+                method=method,
+                granted_at=now,
+                expires_at=now + scope.validity if scope.validity else None,
+            )
+            ConsentEvent.objects.create(
+                record=record,
+                kind=ConsentEvent.Kind.GRANT,
+                scope=key,
+                notice_version=grant.notice_version,
+                method=method,
+                receipt_id=grant.receipt_id,
+                at=now,
+            )
+            created.append(grant)
+        if record.onboarded_at is None:
+            record.onboarded_at = now
+            record.save(update_fields=["onboarded_at"])
+        if created:
+            granted = [grant.scope for grant in created]
+            transaction.on_commit(lambda: scopes_granted.send(sender=Grant, user=user, scopes=granted))
+    return created
+
+
+def onboarding_finish(user, now=None):
+    """Record that the person has seen the consent choices, whatever they chose."""
+    ConsentRecord.objects.filter(pk=consent_record(user).pk, onboarded_at__isnull=True).update(
+        onboarded_at=now or timezone.now()
+    )
+
+
+def scopes_revoke(user, keys, *, method, reason=ConsentEvent.Kind.REVOKE, now=None):
+    """Withdraw scopes and erase what was derived under them, in one transaction.
+
+    Withdrawing `library` withdraws every scope, since each needs it. Erasers run even for a
+    scope that was not in force (paused or expired), so nothing derived under it survives.
+    """
+    keys = _validate_keys(keys)
+    if LIBRARY in keys:
+        keys = list(ORDER)
+    now = now or timezone.now()
+    end_reason = Grant.EndReason.EXPIRED if reason == ConsentEvent.Kind.EXPIRE else Grant.EndReason.REVOKED
+    revoked, erased = [], Counter()
+    with transaction.atomic():
+        record = _locked_record(user)
+        # Library last: the other erasers still find the rows they count.
+        for key in sorted(keys, key=lambda k: k == LIBRARY):
+            grant = Grant.objects.filter(record=record, scope=key, ended_at__isnull=True).first()
+            if grant is not None:
+                grant.ended_at = now
+                grant.end_reason = end_reason
+                grant.save(update_fields=["ended_at", "end_reason"])
+                ConsentEvent.objects.create(
+                    record=record,
+                    kind=reason,
+                    scope=key,
+                    notice_version=grant.notice_version,
+                    method=method,
+                    receipt_id=grant.receipt_id,
+                    at=now,
+                )
+                revoked.append(key)
+            counts = erase_scope(user, key)
+            if grant is not None or counts:
+                ConsentEvent.objects.create(
+                    record=record,
+                    kind=ConsentEvent.Kind.ERASURE,
+                    scope=key,
+                    method=method,
+                    receipt_id=grant.receipt_id if grant else None,
+                    at=timezone.now(),
+                    counts=dict(counts),
+                )
+            erased.update(counts)
+    return Revocation(revoked=[key for key in ORDER if key in revoked], erased=erased)
+
+
+@contextmanager
+def scope_guard(user_id, *keys):
+    """Hold the person's consent record while writing what was derived under `keys`.
+
+    Yields the grants in force. Raises ScopeNotGranted when any of them is not. A revoke
+    takes the same lock, so a write either lands before the revoke (and is erased by it) or
+    finds the scope gone and writes nothing.
+    """
+    with transaction.atomic():
+        locked = list(ConsentRecord.objects.select_for_update().filter(user_id=user_id))
+        grants = active_grants(user_id) if locked else {}
+        for key in (LIBRARY, *keys):
+            if key not in grants:
+                raise ScopeNotGranted(key)
+        yield {key: grants[key] for key in (LIBRARY, *keys)}
+
+
+def consent_events(user):
+    return ConsentEvent.objects.filter(record__user=user)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RollwebConfig(AppConfig):
+    name = "rollweb"
+    verbose_name = "rollweb"

@@ -1,0 +1,55 @@
+"""Operators see states, sizes and failures: never a picture, a preview, a face or a place."""
+
+from django.contrib import admin, messages
+
+from . import services
+from .models import MediaItem, ProcessingRecord
+
+OPERATOR_FIELDS = (
+    "id", "owner", "kind", "status", "failure_reason", "mime", "bytes", "width", "height", "duration_s",
+    "automatic", "attempts", "created_at", "analyzed_at", "lease_expires_at",
+)
+
+
+class ProcessingRecordInline(admin.TabularInline):
+    model = ProcessingRecord
+    fields = ("stage", "outcome", "scopes", "started_at", "finished_at", "failure")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="failure")
+    def failure(self, record):
+        """Only failures are shown: a done stage's detail may say what was found (a time, a place)."""
+        return record.detail if record.outcome == ProcessingRecord.Outcome.FAILED else ""
+
+
+@admin.register(MediaItem)
+class MediaItemAdmin(admin.ModelAdmin):
+    list_display = ("id", "owner", "kind", "status", "bytes", "created_at", "failure_reason")
+    list_filter = ("status", "kind")
+    search_fields = ("=id", "owner__username")
+    list_select_related = ("owner",)
+    fields = OPERATOR_FIELDS
+    readonly_fields = OPERATOR_FIELDS
+    inlines = [ProcessingRecordInline]
+    actions = ["retry"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Retry analysis of the selected failed items", permissions=["change"])
+    def retry(self, request, queryset):
+        retried = 0
+        for item in queryset.filter(status=MediaItem.Status.FAILED):
+            if services.media_retry(item):
+                self.log_change(request, item, "Retried analysis.")
+                retried += 1
+        self.message_user(request, f"Queued {retried} item(s) for another analysis.", messages.SUCCESS)

@@ -1,0 +1,124 @@
+"""Open, decode and thumbnail photos safely: bounded pixels, reduced-scale decoding."""
+
+import io
+import warnings
+from dataclasses import dataclass
+
+import pillow_heif
+from PIL import Image, UnidentifiedImageError
+
+from . import UnreadableMedia
+
+pillow_heif.register_heif_opener()
+
+READABLE_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF", "MPO"}
+ROTATED_ORIENTATIONS = {5, 6, 7, 8}
+ORIENTATION_TAG = 0x0112
+
+# One decode serves every stage: large enough for faces 2% of the long side, for the large
+# thumbnail and for the colour and sharpness measures.
+DECODE_SIDE = 1600
+THUMB_SMALL = 400
+THUMB_LARGE = 1280
+
+_DAMAGED = "The image data is damaged or incomplete, so the picture cannot be shown."
+
+
+@dataclass(frozen=True)
+class Header:
+    format: str
+    width: int  # as displayed, orientation applied
+    height: int
+    orientation: int
+
+
+def open_image(fp, max_pixels):
+    """Open an image lazily (header only), refusing unreadable files and decompression bombs."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(fp)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise UnreadableMedia(_too_many_pixels(max_pixels)) from None
+    except UnidentifiedImageError:
+        raise UnreadableMedia("The file is not a photo rollweb can read.") from None
+    except (OSError, SyntaxError, ValueError, EOFError, RuntimeError):
+        raise UnreadableMedia(_DAMAGED) from None
+    if image.format not in READABLE_FORMATS:
+        raise UnreadableMedia(f"{image.format} images are not supported.")
+    width, height = image.size
+    if width <= 0 or height <= 0:
+        raise UnreadableMedia(_DAMAGED)
+    if width * height > max_pixels:
+        raise UnreadableMedia(_too_many_pixels(max_pixels))
+    return image
+
+
+def _too_many_pixels(max_pixels):
+    return f"The image has more pixels than rollweb processes safely (the limit is {max_pixels / 1e6:,.0f} megapixels)."
+
+
+def orientation(image):
+    try:
+        value = int(image.getexif().get(ORIENTATION_TAG, 1))
+    except Exception:  # malformed EXIF is ignored, never fatal
+        return 1
+    return value if 1 <= value <= 8 else 1
+
+
+def header(image):
+    width, height = image.size
+    turn = orientation(image)
+    if turn in ROTATED_ORIENTATIONS:
+        width, height = height, width
+    return Header(format=image.format, width=width, height=height, orientation=turn)
+
+
+def decode(image, max_side=DECODE_SIDE):
+    """Decode to an RGB image, orientation applied, no larger than max_side on its long side.
+
+    JPEGs are decoded at 1/2, 1/4 or 1/8 scale when that still covers max_side, which is
+    several times faster and smaller than a full decode.
+    """
+    turn = orientation(image)
+    width, height = image.size
+    scale = min(1.0, max_side / max(width, height))
+    try:
+        if image.format in ("JPEG", "MPO") and scale < 1:
+            image.draft("RGB", (max(1, int(width * scale)), max(1, int(height * scale))))
+        image.load()
+        if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+            rgba = image.convert("RGBA")
+            rgb = Image.new("RGB", rgba.size, (255, 255, 255))
+            rgb.paste(rgba, mask=rgba.getchannel("A"))
+        elif image.mode != "RGB":
+            rgb = image.convert("RGB")
+        else:
+            rgb = image
+        if max(rgb.size) > max_side:
+            rgb.thumbnail((max_side, max_side), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    except (OSError, SyntaxError, ValueError, EOFError, RuntimeError, Image.DecompressionBombError):
+        raise UnreadableMedia(_DAMAGED) from None
+    transpose = {
+        2: Image.Transpose.FLIP_LEFT_RIGHT,
+        3: Image.Transpose.ROTATE_180,
+        4: Image.Transpose.FLIP_TOP_BOTTOM,
+        5: Image.Transpose.TRANSPOSE,
+        6: Image.Transpose.ROTATE_270,
+        7: Image.Transpose.TRANSVERSE,
+        8: Image.Transpose.ROTATE_90,
+    }.get(turn)
+    if transpose is not None:
+        rgb = rgb.transpose(transpose)
+    return rgb
+
+
+def jpeg_bytes(image, max_side=None, quality=82):
+    """Encode an RGB image as a JPEG with no metadata at all, optionally downscaled."""
+    if max_side and max(image.size) > max_side:
+        image = image.copy()
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality, optimize=False, progressive=True)
+    return out.getvalue()
+

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class SuggestionsConfig(AppConfig):
+    name = "suggestions"
+    verbose_name = "Library and suggestions"
+
+    def ready(self):
+        from django.conf import settings
+        from PIL import Image
+
+        from consent.erasure import register_eraser
+
+        from .erasure import ERASERS
+
+        # Pillow's own guard, at the same limit rollweb checks explicitly.
+        Image.MAX_IMAGE_PIXELS = settings.MAX_IMAGE_PIXELS
+        for scope, eraser in ERASERS.items():
+            register_eraser(scope, eraser)

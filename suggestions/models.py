@@ -1,0 +1,228 @@
+import uuid
+from datetime import timedelta, timezone as dt_timezone
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+def user_prefix(user_id):
+    """Every stored file of a person lives under this prefix, so erasure can prove emptiness."""
+    return f"users/{user_id}/"
+
+
+def original_key(instance, filename):
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"{user_prefix(instance.owner_id)}originals/{uuid.uuid4().hex}.{ext}"
+
+
+def derived_key(owner_id, folder, ext):
+    return f"{user_prefix(owner_id)}{folder}/{uuid.uuid4().hex}.{ext}"
+
+
+class MediaItemQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        return self.filter(owner=user)
+
+
+class MediaItem(models.Model):
+    class Kind(models.TextChoices):
+        PHOTO = "photo", "photo"
+        VIDEO = "video", "video"
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "waiting"
+        PROCESSING = "processing", "processing"
+        ANALYZED = "analyzed", "done"
+        FAILED = "failed", "failed"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="media_items")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED)
+    failure_reason = models.CharField(max_length=300, blank=True)
+
+    original = models.FileField(upload_to=original_key, max_length=255)
+    sha256 = models.CharField(max_length=64)
+    original_name = models.CharField(max_length=255)
+    mime = models.CharField(max_length=100)
+    bytes = models.BigIntegerField()
+    device_asset_id = models.CharField(max_length=255, blank=True)
+    automatic = models.BooleanField(default=False)
+
+    # Storage and display (library).
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration_s = models.FloatField(null=True, blank=True)
+    thumb_small = models.FileField(max_length=255, blank=True)
+    thumb_large = models.FileField(max_length=255, blank=True)
+
+    # Capture time (time). Stored as the instant when the camera's UTC offset is known;
+    # otherwise the local wall-clock time is stored as if it were UTC and the offset is null.
+    captured_at = models.DateTimeField(null=True, blank=True)
+    captured_offset = models.SmallIntegerField(null=True, blank=True, help_text="minutes east of UTC")
+    camera = models.CharField(max_length=200, blank=True)
+
+    # Location (location).
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    place = models.CharField(max_length=200, blank=True)
+    region = models.CharField(max_length=200, blank=True)
+    country_code = models.CharField(max_length=2, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    analyzed_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    objects = MediaItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["owner", "sha256"], name="media_sha256_unique_per_owner")]
+        indexes = [
+            models.Index(fields=["owner", "-created_at", "-id"]),
+            models.Index(fields=["owner", "status"]),
+            models.Index(fields=["status", "lease_expires_at"]),
+            models.Index(fields=["owner", "captured_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.pk}"
+
+    @property
+    def captured_local(self):
+        """Capture time as the camera's clock showed it (naive when the offset is unknown)."""
+        if self.captured_at is None:
+            return None
+        if self.captured_offset is None:
+            return self.captured_at.astimezone(dt_timezone.utc).replace(tzinfo=None)
+        return self.captured_at.astimezone(dt_timezone(timedelta(minutes=self.captured_offset)))
+
+    @property
+    def has_location(self):
+        return self.latitude is not None and self.longitude is not None
+
+    def stored_files(self):
+        return [f.name for f in (self.original, self.thumb_small, self.thumb_large) if f]
+
+
+class ProcessingRecord(models.Model):
+    """The ledger: what was done with an item, when, and under which consent."""
+
+    class Outcome(models.TextChoices):
+        DONE = "done", "done"
+        SKIPPED = "skipped", "skipped"
+        FAILED = "failed", "failed"
+
+    media = models.ForeignKey(MediaItem, on_delete=models.CASCADE, related_name="ledger")
+    stage = models.CharField(max_length=30)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    scopes = models.JSONField(default=list)
+    grant_ids = models.JSONField(default=list, help_text="receipt ids of the grants in force")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    detail = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+
+    def __str__(self):
+        return f"{self.stage}: {self.outcome}"
+
+
+class Tombstone(models.Model):
+    """The hash of an item its owner deleted, so a phone is told not to upload it again."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tombstones")
+    sha256 = models.CharField(max_length=64)
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "sha256"], name="tombstone_unique_per_owner")]
+
+
+class Person(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="people")
+    name = models.CharField(max_length=100, blank=True)
+    birthday = models.DateField(null=True, blank=True)
+    hidden = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name or f"person {self.pk}"
+
+
+class Face(models.Model):
+    """A face is a box, an encoding and a person: no other trait is ever inferred."""
+
+    media = models.ForeignKey(MediaItem, on_delete=models.CASCADE, related_name="faces")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="faces")
+    x = models.PositiveIntegerField()
+    y = models.PositiveIntegerField()
+    w = models.PositiveIntegerField()
+    h = models.PositiveIntegerField()
+    encoding = models.BinaryField(help_text="128 float32 values")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    @property
+    def box(self):
+        return [self.x, self.y, self.w, self.h]
+
+
+class SuggestionQuerySet(models.QuerySet):
+    def using(self, scope):
+        return self.filter(scopes_used__contains=f",{scope},")
+
+
+class Suggestion(models.Model):
+    class State(models.TextChoices):
+        NEW = "new", "new"
+        SEEN = "seen", "seen"
+        SAVED = "saved", "saved"
+        DISMISSED = "dismissed", "dismissed"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suggestions")
+    kind = models.CharField(max_length=30)
+    title = models.CharField(max_length=200)
+    reason = models.TextField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.NEW)
+    fingerprint = models.CharField(max_length=64)
+    scopes_used = models.CharField(
+        max_length=100, help_text="the scopes whose data it used, comma-separated and comma-wrapped"
+    )
+    occasion_date = models.DateField(null=True, blank=True)
+    media = models.ManyToManyField(MediaItem, through="SuggestionItem", related_name="suggestions")
+    asset = models.FileField(max_length=255, blank=True)
+    asset_mime = models.CharField(max_length=50, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = SuggestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "fingerprint"], name="suggestion_fingerprint_unique_per_owner")
+        ]
+
+
+    @staticmethod
+    def scopes_value(keys):
+        return "," + ",".join(sorted(set(keys))) + ","
+
+    @property
+    def scope_keys(self):
+        return [key for key in self.scopes_used.split(",") if key]
+
+
+class SuggestionItem(models.Model):
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE)
+    media = models.ForeignKey(MediaItem, on_delete=models.CASCADE)
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["suggestion", "media"], name="suggestion_item_unique")]

@@ -1,0 +1,295 @@
+"""Media operations shared by the pages, the API, the admin and the workers."""
+
+import hashlib
+import logging
+import os
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from consent.scopes import LIBRARY, SCOPES, SYNC
+from consent.services import ScopeNotGranted, active_grants, scope_guard
+
+from . import pipeline
+from .analysis import UnreadableMedia, images
+from .analysis.filetypes import HEAD_BYTES, SUPPORTED, sniff
+from .models import MediaItem, ProcessingRecord, Tombstone
+from .storage import delete_files
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+CHUNK = 1024 * 1024
+
+
+class UploadRefused(Exception):
+    """An upload that is not kept; `status` is the HTTP status, the message is for the person."""
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class MediaGone(Exception):
+    """The item was deleted (or its library erased) while it was being analysed."""
+
+
+def _fingerprint(upload):
+    """sha256, first bytes and size of an upload, reading it in chunks if the handler did not."""
+    if hasattr(upload, "sha256") and hasattr(upload, "head"):
+        return upload.sha256, upload.head, upload.size
+    hasher, head, size = hashlib.sha256(), b"", 0
+    upload.seek(0)
+    for chunk in upload.chunks(CHUNK):
+        hasher.update(chunk)
+        size += len(chunk)
+        if len(head) < HEAD_BYTES:
+            head += chunk[: HEAD_BYTES - len(head)]
+    upload.seek(0)
+    return hasher.hexdigest(), head, size
+
+
+def clean_name(name):
+    """A file name as the person knew it, without any folder part or control characters."""
+    base = os.path.basename((name or "").replace("\\", "/"))
+    base = "".join(ch for ch in base if ch.isprintable()).strip()
+    return base[:255] or "untitled"
+
+
+def media_upload(user, upload, *, client_sha256="", name="", automatic=False, device_asset_id=""):
+    """Keep an uploaded file. Returns (item, created); raises UploadRefused.
+
+    The same bytes uploaded twice by one person are one item: the second upload returns the
+    first item and stores nothing.
+    """
+    grants = active_grants(user.pk)
+    if LIBRARY not in grants:
+        raise UploadRefused(403, f"Turn on “{SCOPES[LIBRARY].title}” on your privacy page before uploading.")
+    if automatic and SYNC not in grants:
+        raise UploadRefused(403, f"Automatic uploads need “{SCOPES[SYNC].title}” turned on.")
+    sha256, head, size = _fingerprint(upload)
+    if size == 0:
+        raise UploadRefused(400, "The file is empty.")
+    if size > settings.MAX_UPLOAD_BYTES:
+        raise UploadRefused(413, too_large_message())
+    if client_sha256 and client_sha256.strip().lower() != sha256:
+        raise UploadRefused(400, "The file does not match the sha256 sent with it, so nothing was stored.")
+    filetype = sniff(head)
+    if filetype is None:
+        raise UploadRefused(400, f"This is not a photo or video rollweb can keep ({SUPPORTED}).")
+
+    existing = MediaItem.objects.filter(owner=user, sha256=sha256).first()
+    if existing is not None:
+        return existing, False
+    if automatic and Tombstone.objects.filter(owner=user, sha256=sha256).exists():
+        raise UploadRefused(409, "You deleted this file from rollweb, so it is not uploaded again automatically.")
+    if filetype.kind == MediaItem.Kind.PHOTO:
+        try:
+            images.open_image(upload, settings.MAX_IMAGE_PIXELS)
+        except UnreadableMedia as exc:
+            raise UploadRefused(400, str(exc)) from None
+        finally:
+            upload.seek(0)
+
+    started = timezone.now()
+    item = MediaItem(
+        owner=user,
+        kind=filetype.kind,
+        mime=filetype.mime,
+        bytes=size,
+        sha256=sha256,
+        original_name=clean_name(name or upload.name),
+        automatic=automatic,
+        device_asset_id=device_asset_id[:255],
+    )
+    try:
+        item.original.save(f"original.{filetype.extension}", File(upload), save=False)
+    except Exception:
+        logger.exception("storage refused an upload")
+        delete_files_quietly([item.original.name])
+        raise UploadRefused(503, "Storage is unavailable right now, so nothing was kept. Please try again shortly.")
+    try:
+        with scope_guard(user.pk) as held:
+            item.save()
+            Tombstone.objects.filter(owner=user, sha256=sha256).delete()
+            ProcessingRecord.objects.create(
+                media=item,
+                stage="store",
+                outcome=ProcessingRecord.Outcome.DONE,
+                scopes=[LIBRARY],
+                grant_ids=[str(grant.receipt_id) for grant in held.values()],
+                started_at=started,
+                finished_at=timezone.now(),
+                detail=f"Stored the original privately ({filetype.mime}, {size:,} bytes), checked by its content.",
+            )
+            transaction.on_commit(lambda: enqueue_analysis(item.pk))
+    except ScopeNotGranted:
+        delete_files_quietly([item.original.name])
+        raise UploadRefused(403, f"“{SCOPES[LIBRARY].title}” was turned off, so nothing was kept.") from None
+    except IntegrityError:
+        # The same file arrived twice at once; the other request kept it.
+        delete_files_quietly([item.original.name])
+        return MediaItem.objects.get(owner=user, sha256=sha256), False
+    return item, True
+
+
+def too_large_message():
+    return f"The file is larger than the {settings.MAX_UPLOAD_BYTES / 2**20:,.0f} MB limit."
+
+
+def delete_files_quietly(names):
+    try:
+        delete_files(names)
+    except Exception:
+        logger.exception("could not delete %s", names)
+
+
+def enqueue_analysis(item_id):
+    """Queue an item for the worker. A broker outage is not fatal: the sweeper re-queues it."""
+    from .tasks import analyze_media  # tasks import this module
+
+    try:
+        analyze_media.delay(item_id)
+    except Exception:
+        logger.warning("could not queue item %s; the sweeper will retry", item_id, exc_info=True)
+
+
+def media_claim(item_id, now=None):
+    """Claim an item for analysis; None if it is gone, done, or another worker holds it.
+
+    A conditional UPDATE decides, so two deliveries of the same task never both work on it.
+    An item claimed MAX_ATTEMPTS times without finishing is marked failed instead.
+    """
+    now = now or timezone.now()
+    claimable = Q(status=MediaItem.Status.UPLOADED) | Q(status=MediaItem.Status.PROCESSING, lease_expires_at__lt=now)
+    MediaItem.objects.filter(claimable, pk=item_id, attempts__gte=MAX_ATTEMPTS).update(
+        status=MediaItem.Status.FAILED,
+        failure_reason=f"Analysis did not finish after {MAX_ATTEMPTS} attempts. An operator can retry it.",
+        lease_expires_at=None,
+    )
+    claimed = MediaItem.objects.filter(claimable, pk=item_id).update(
+        status=MediaItem.Status.PROCESSING,
+        lease_expires_at=now + timedelta(seconds=settings.PROCESSING_LEASE_SECONDS),
+        attempts=F("attempts") + 1,
+    )
+    if not claimed:
+        return None
+    return MediaItem.objects.filter(pk=item_id).first()
+
+
+def _finish(item, status, reason=""):
+    MediaItem.objects.filter(pk=item.pk, status=MediaItem.Status.PROCESSING).update(
+        status=status, failure_reason=reason[:300], analyzed_at=timezone.now(), lease_expires_at=None
+    )
+
+
+def _record(item, stage, outcome, grants, started, detail):
+    if MediaItem.objects.filter(pk=item.pk).exists():
+        ProcessingRecord.objects.create(
+            media_id=item.pk,
+            stage=stage.name,
+            outcome=outcome,
+            scopes=sorted({LIBRARY, stage.scope}),
+            grant_ids=[str(grants[key].receipt_id) for key in (LIBRARY, stage.scope) if key in grants],
+            started_at=started,
+            finished_at=timezone.now(),
+            detail=detail[:300],
+        )
+
+
+def stage_run(item, stage, source):
+    """Run one stage on one item: skipped without consent, written only while consent holds."""
+    started = timezone.now()
+    grants = active_grants(item.owner_id)
+    if LIBRARY not in grants:
+        raise MediaGone(item.pk)
+    if stage.scope not in grants:
+        _record(item, stage, ProcessingRecord.Outcome.SKIPPED, grants, started, skip_detail(stage.scope))
+        return
+    try:
+        result = stage.compute(source)
+    except UnreadableMedia as exc:
+        _record(item, stage, ProcessingRecord.Outcome.FAILED, grants, started, str(exc))
+        raise
+    try:
+        with scope_guard(item.owner_id, stage.scope) as held:
+            if not MediaItem.objects.filter(pk=item.pk).exists():
+                raise MediaGone(item.pk)
+            detail = stage.write(item, result)
+            _record(item, stage, ProcessingRecord.Outcome.DONE, held, started, detail)
+    except ScopeNotGranted as exc:
+        if exc.scope == LIBRARY:
+            raise MediaGone(item.pk) from None
+        detail = f"Stopped: consent to “{SCOPES[stage.scope].title}” was withdrawn while this ran, so nothing was kept."
+        _record(item, stage, ProcessingRecord.Outcome.SKIPPED, active_grants(item.owner_id), started, detail)
+
+
+def skip_detail(scope_key):
+    return f"Skipped: no consent to “{SCOPES[scope_key].title}”."
+
+
+def media_analyze(item_id):
+    """Claim an item and run every stage for it. Safe to call twice for the same item."""
+    item = media_claim(item_id)
+    if item is None:
+        return None
+    source = pipeline.MediaSource(item)
+    try:
+        for stage in pipeline.stages_for(item.kind):
+            stage_run(item, stage, source)
+    except MediaGone:
+        return None
+    except UnreadableMedia as exc:
+        _finish(item, MediaItem.Status.FAILED, str(exc))
+    except Exception:
+        # Possibly transient (database, storage): release the claim so the sweeper tries again;
+        # after MAX_ATTEMPTS claims the item is marked failed rather than retried forever.
+        MediaItem.objects.filter(pk=item.pk, status=MediaItem.Status.PROCESSING).update(
+            status=MediaItem.Status.UPLOADED, lease_expires_at=None
+        )
+        raise
+    else:
+        _finish(item, MediaItem.Status.ANALYZED)
+    finally:
+        source.close()
+    return MediaItem.objects.filter(pk=item_id).first()
+
+
+def media_requeue_stuck(now=None):
+    """Re-queue items whose task was lost (never queued, or its worker died). Returns the ids."""
+    now = now or timezone.now()
+    quiet = now - timedelta(seconds=60)
+    ids = list(
+        MediaItem.objects.filter(
+            Q(status=MediaItem.Status.UPLOADED, updated_at__lt=quiet)
+            | Q(status=MediaItem.Status.PROCESSING, lease_expires_at__lt=now)
+        ).values_list("pk", flat=True)[:1000]
+    )
+    for item_id in ids:
+        enqueue_analysis(item_id)
+    return ids
+
+
+def media_retry(item):
+    """Analyse a failed item again from the start (the operators' "retry")."""
+    updated = MediaItem.objects.filter(pk=item.pk, status=MediaItem.Status.FAILED).update(
+        status=MediaItem.Status.UPLOADED, failure_reason="", attempts=0, lease_expires_at=None
+    )
+    if updated:
+        transaction.on_commit(lambda: enqueue_analysis(item.pk))
+    return bool(updated)
+
+
+def media_delete(item):
+    """Delete an item, everything derived from it and its stored files; keep a tombstone."""
+    with transaction.atomic():
+        names = item.stored_files()
+        Tombstone.objects.get_or_create(owner_id=item.owner_id, sha256=item.sha256)
+        item.delete()
+        delete_files(names)
+

@@ -1,0 +1,102 @@
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from consent import scopes
+from consent.models import Method
+from consent.services import scopes_grant
+from suggestions import services
+from suggestions.models import MediaItem
+
+from .factories import UserFactory
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = Path(os.environ.get("ROLLWEB_CORPUS", REPO.parent / "shared" / "corpus"))
+
+
+@pytest.fixture
+def corpus():
+    """The shared corpus of real photos. Missing it skips, except on CI where it fails."""
+    if not CORPUS.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"the corpus is missing at {CORPUS} (set ROLLWEB_CORPUS)")
+        pytest.skip(f"no corpus at {CORPUS} (set ROLLWEB_CORPUS to its folder)")
+    return CORPUS
+
+
+@pytest.fixture
+def manifest(corpus):
+    return {entry["path"]: entry for entry in json.loads((corpus / "MANIFEST.json").read_text())}
+
+
+@pytest.fixture(autouse=True)
+def private_storage(settings, tmp_path):
+    """Every test gets its own empty storage root."""
+    root = tmp_path / "storage"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root), "base_url": None},
+        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.STORAGE_BACKEND = "local"
+    return root
+
+
+@pytest.fixture
+def stored_files(private_storage):
+    """A function listing every stored file (relative names), for asserting on storage."""
+
+    def listing():
+        if not private_storage.exists():
+            return []
+        return sorted(str(p.relative_to(private_storage)) for p in private_storage.rglob("*") if p.is_file())
+
+    return listing
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory()
+
+
+def grant(user, *keys):
+    """Grant scopes the way a person does after reading the current notice."""
+    return scopes_grant(
+        user,
+        list(keys),
+        notice_version=scopes.notice_version(),
+        method=Method.WEB,
+        biometric_confirmed=scopes.FACES in keys,
+    )
+
+
+def jpeg_bytes(size=(64, 48), color=(200, 80, 40), exif=None, **save):
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "JPEG", exif=exif or b"", **save)
+    return out.getvalue()
+
+
+def upload_file(user, data, name="photo.jpg", **kwargs):
+    """Upload bytes or a corpus path through the service every entry point uses."""
+    if isinstance(data, Path):
+        name, data = data.name, data.read_bytes()
+    return services.media_upload(user, SimpleUploadedFile(name, data), name=name, **kwargs)
+
+
+def upload_and_analyze(user, data, name="photo.jpg"):
+    item, _ = upload_file(user, data, name)
+    services.media_analyze(item.pk)
+    return MediaItem.objects.get(pk=item.pk)

@@ -1,0 +1,46 @@
+"""A wrong environment value stops start-up with a message naming the variable."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def start(**env):
+    """Load the settings in a fresh interpreter with exactly these variables."""
+    environment = {"PATH": os.environ["PATH"], "VAR_DIR": env.pop("VAR_DIR", "/tmp/rollweb-settings-test"), **env}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; from django.conf import settings; settings.INSTALLED_APPS"],
+        cwd=REPO,
+        env={**environment, "DJANGO_SETTINGS_MODULE": "rollweb.settings"},
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({}, "SECRET_KEY must be set"),
+        ({"SECRET_KEY": "x", "DEBUG": "maybe"}, "DEBUG must be true or false"),
+        ({"SECRET_KEY": "x", "MAX_UPLOAD_BYTES": "lots"}, "MAX_UPLOAD_BYTES must be a whole number"),
+        ({"SECRET_KEY": "x", "FACE_RETENTION_DAYS": "0"}, "FACE_RETENTION_DAYS must be at least 1"),
+        ({"SECRET_KEY": "x", "STORAGE_BACKEND": "ftp"}, "STORAGE_BACKEND must be one of local, s3"),
+        ({"SECRET_KEY": "x", "STORAGE_BACKEND": "s3"}, "AWS_STORAGE_BUCKET_NAME must be set"),
+        ({"SECRET_KEY": "x", "DATABASE_URL": "nonsense://"}, "DATABASE_URL"),
+    ],
+)
+def test_wrong_values_stop_start_up(env, message):
+    result = start(**env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_defaults_start(tmp_path):
+    result = start(SECRET_KEY="x", VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "broker").is_dir()
