@@ -4,7 +4,7 @@ from collections import Counter
 
 from consent import scopes
 
-from .models import Face, MediaItem, Person, Suggestion, Tombstone, user_prefix
+from .models import Face, Home, MediaItem, Person, Suggestion, Tombstone, user_prefix
 from .storage import delete_files, files_under
 
 
@@ -40,9 +40,20 @@ def erase_time(user):
 
 def erase_location(user):
     located = MediaItem.objects.filter(owner=user).filter(latitude__isnull=False)
-    counts = Counter(locations=located.count())
+    counts = Counter(locations=located.count(), homes=Home.objects.filter(owner=user).delete()[0])
     MediaItem.objects.filter(owner=user).update(latitude=None, longitude=None, place="", region="", country_code="")
     counts.update(_delete_suggestions(Suggestion.objects.filter(owner=user).using(scopes.LOCATION)))
+    return counts
+
+
+def erase_themes(user):
+    measured = MediaItem.objects.filter(owner=user).filter(quality__isnull=False)
+    counts = Counter(theme_measures=measured.count())
+    MediaItem.objects.filter(owner=user).update(
+        quality=None, sharpness=None, exposure=None, colourfulness=None, phash="", burst="", best_shot=True,
+        night=None, indoor=None, colours=[],
+    )
+    counts.update(_delete_suggestions(Suggestion.objects.filter(owner=user).using(scopes.THEMES)))
     return counts
 
 
@@ -61,4 +72,5 @@ ERASERS = {
     scopes.TIME: erase_time,
     scopes.LOCATION: erase_location,
     scopes.FACES: erase_faces,
+    scopes.THEMES: erase_themes,
 }

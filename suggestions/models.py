@@ -69,6 +69,18 @@ class MediaItem(models.Model):
     region = models.CharField(max_length=200, blank=True)
     country_code = models.CharField(max_length=2, blank=True)
 
+    # Themes (themes): picture measures used to rank and choose photos.
+    quality = models.FloatField(null=True, blank=True, help_text="0–1, higher is better")
+    sharpness = models.FloatField(null=True, blank=True, help_text="variance of the Laplacian")
+    exposure = models.FloatField(null=True, blank=True, help_text="mean luminance, 0–1")
+    colourfulness = models.FloatField(null=True, blank=True)
+    phash = models.CharField(max_length=16, blank=True, help_text="perceptual hash, hex")
+    burst = models.CharField(max_length=32, blank=True, help_text="shared by near-identical frames of one moment")
+    best_shot = models.BooleanField(default=True, help_text="false for the lesser frames of a burst")
+    night = models.BooleanField(null=True, blank=True)
+    indoor = models.BooleanField(null=True, blank=True)
+    colours = models.JSONField(default=list, blank=True, help_text="dominant colours, hex")
+
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     analyzed_at = models.DateTimeField(null=True, blank=True)
@@ -142,11 +154,26 @@ class Tombstone(models.Model):
         constraints = [models.UniqueConstraint(fields=["owner", "sha256"], name="tombstone_unique_per_owner")]
 
 
+class Home(models.Model):
+    """A person's most frequent place (location): tells trips from everyday life."""
+
+    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="home")
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    place = models.CharField(max_length=200, blank=True)
+    region = models.CharField(max_length=200, blank=True)
+    country_code = models.CharField(max_length=2, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
 class Person(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="people")
     name = models.CharField(max_length=100, blank=True)
     birthday = models.DateField(null=True, blank=True)
     hidden = models.BooleanField(default=False)
+    cover_face = models.ForeignKey(
+        "Face", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="the face shown for them"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -199,6 +226,7 @@ class Suggestion(models.Model):
     asset = models.FileField(max_length=255, blank=True)
     asset_mime = models.CharField(max_length=50, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = SuggestionQuerySet.as_manager()
 
