@@ -11,13 +11,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from consent.scopes import LIBRARY, SCOPES, SYNC
+from consent.scopes import FACES, LIBRARY, SCOPES, SYNC
 from consent.services import ScopeNotGranted, active_grants, scope_guard
 
 from . import pipeline
 from .analysis import UnreadableMedia, images
 from .analysis.filetypes import HEAD_BYTES, SUPPORTED, sniff
-from .models import MediaItem, ProcessingRecord, Tombstone
+from .models import Face, MediaItem, ProcessingRecord, Tombstone
+from .people import PeopleError, face_detach, people_merge, people_recluster, person_update  # noqa: F401 (the API calls these)
 from .storage import delete_files
 
 logger = logging.getLogger(__name__)
@@ -293,3 +294,19 @@ def media_delete(item):
         item.delete()
         delete_files(names)
 
+
+
+def people_owners():
+    """Ids of the people whose faces may be re-grouped: face recognition on and faces found."""
+    from consent.models import Grant
+
+    with_consent = Grant.objects.current().filter(scope=FACES).values_list("record__user_id", flat=True)
+    return sorted(set(Face.objects.filter(media__owner_id__in=with_consent).values_list("media__owner_id", flat=True)))
+
+
+def people_recluster_if_allowed(user_id):
+    """Re-group one person's faces when face recognition is in force for them."""
+    try:
+        return people_recluster(user_id)
+    except ScopeNotGranted:
+        return {}
