@@ -117,8 +117,11 @@ def upload(request):
 def status(request):
     """Current state of some of the person's items, for the library's live updates."""
     items = MediaItem.objects.filter(owner=request.user, pk__in=_ids(request, "ids"))
-    backfills = [backfill_json(b) for b in Backfill.objects.filter(owner=request.user, pk__in=_ids(request, "backfills"))]
-    return JsonResponse({"items": [item_json(item) for item in items], "backfills": backfills})
+    answer = {"items": [item_json(item) for item in items]}
+    if "backfills" in request.GET:
+        backfills = Backfill.objects.filter(owner=request.user, pk__in=_ids(request, "backfills"))
+        answer["backfills"] = [backfill_json(backfill) for backfill in backfills]
+    return JsonResponse(answer)
 
 
 def _ids(request, name):
