@@ -237,6 +237,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "suggestions.tasks.requeue_stuck_media",
         "schedule": timedelta(seconds=env_int("SWEEP_INTERVAL_SECONDS", 60, minimum=1)),
     },
+    # Faces join people as they arrive; this re-groups each person's faces to repair drift.
+    "recluster-people": {
+        "task": "suggestions.tasks.recluster_all_people",
+        "schedule": timedelta(seconds=env_int("RECLUSTER_INTERVAL_SECONDS", 6 * 3600, minimum=60)),
+    },
 }
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
