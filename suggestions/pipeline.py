@@ -190,9 +190,8 @@ def compute_video_display(source):
 
 def compute_video_capture(source):
     tags = source.video()[1].tags
-    make, model = tags.get("com.apple.quicktime.make", ""), tags.get("com.apple.quicktime.model", "")
-    camera = model if make and model.lower().startswith(make.lower()) else " ".join(p for p in (make, model) if p)
-    return Capture(time=video.capture_time(tags), camera=camera[:200])
+    camera = metadata.camera_name(tags.get("com.apple.quicktime.make", ""), tags.get("com.apple.quicktime.model", ""))
+    return Capture(time=video.capture_time(tags), camera=camera)
 
 
 def compute_video_gps(source):

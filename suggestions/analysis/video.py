@@ -63,10 +63,8 @@ def probe(container, max_pixels):
     stream = _stream(container)
     try:
         width, height = stream.codec_context.width, stream.codec_context.height
-        if stream.duration and stream.time_base:
-            duration = float(stream.duration * stream.time_base)
-        else:
-            duration = (container.duration or 0) / av.time_base
+        tracks = [float(s.duration * s.time_base) for s in container.streams if s.duration and s.time_base]
+        duration = max(tracks) if tracks else (container.duration or 0) / av.time_base
         rotation = _first_frame(container).rotation or 0
     except _ERRORS:
         raise UnreadableMedia(_UNREADABLE) from None
