@@ -30,12 +30,19 @@ class MediaSource:
         self._decoded = None
         self._exif = None
         self._video = None
+        self._header = None
 
     def image(self):
         if self._image is None:
             self._file = default_storage.open(self.item.original.name, "rb")
             self._image = images.open_image(self._file, settings.MAX_IMAGE_PIXELS)
+            self._header = images.header(self._image)
         return self._image
+
+    def header(self):
+        """The original's format and displayed size (read before a draft decode shrinks the image)."""
+        self.image()
+        return self._header
 
     def exif(self):
         if self._exif is None:
@@ -92,7 +99,7 @@ class Display:
 
 
 def compute_display(source):
-    head = images.header(source.image())
+    head = source.header()
     picture = source.decoded()
     return Display(
         width=head.width,
@@ -276,7 +283,7 @@ def _to_displayed(box, scale):
 
 
 def compute_faces(source):
-    head = images.header(source.image())
+    head = source.header()
     picture = source.decoded()
     native = max(head.width, head.height)
     scale = native / max(picture.size)

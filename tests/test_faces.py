@@ -129,6 +129,22 @@ def test_faces_are_found_in_displayed_pixels_whatever_the_orientation(user, corp
     assert a.person_id == b.person_id is not None
 
 
+def test_boxes_of_a_large_photo_are_in_its_displayed_pixels(user, corpus):
+    """A photo larger than the reduced decode: boxes scale back to the original's pixels."""
+    grant(user, "library", "faces")
+    small = upload_and_analyze(user, corpus / "faces/obama.jpg")
+    source = Image.open(corpus / "faces/obama.jpg")
+    big = source.resize((source.width * 3, source.height * 3), Image.Resampling.BICUBIC)
+    large = upload_and_analyze(user, scenes.jpeg(big), name="large.jpg")
+    assert (large.width, large.height) == (small.width * 3, small.height * 3)
+    [a], [b] = Face.objects.filter(media=small), Face.objects.filter(media=large)
+    # The detector's boxes come in steps of 1.2x in size, so compare centres and sizes loosely.
+    side = 3 * a.w
+    assert abs(3 * (a.x + a.w / 2) - (b.x + b.w / 2)) < 0.1 * side, (a.box, b.box)
+    assert abs(3 * (a.y + a.h / 2) - (b.y + b.h / 2)) < 0.1 * side, (a.box, b.box)
+    assert 0.8 * side < b.w < 1.25 * side, (a.box, b.box)
+
+
 def test_a_twelve_megapixel_group_scene_keeps_faces_two_percent_wide(corpus):
     """A party photo of 4000 × 3000 px with every corpus face at 2% of its width: the reduced
     decode the pipeline uses finds every one of them."""
