@@ -50,11 +50,12 @@ class MediaSource:
         return self._exif
 
     def decoded(self):
-        """The picture as displayed (orientation applied), at most DECODE_SIDE on its long side."""
+        """The picture as displayed (orientation applied), DECODE_SIDE or more on its long side
+        when the original is that large, but less than twice that (a draft decode's size)."""
         if self._decoded is None:
             image = self.image()
             self.exif()  # read before decoding: a draft decode may drop the parsed tags
-            self._decoded = images.decode(image, images.DECODE_SIDE)
+            self._decoded = images.decode(image, images.DECODE_SIDE, exact=False)
         return self._decoded
 
     def video(self):
@@ -100,12 +101,12 @@ class Display:
 
 def compute_display(source):
     head = source.header()
-    picture = source.decoded()
+    large = images.shrink(source.decoded(), images.THUMB_LARGE)
     return Display(
         width=head.width,
         height=head.height,
-        small=images.jpeg_bytes(picture, images.THUMB_SMALL, quality=78),
-        large=images.jpeg_bytes(picture, images.THUMB_LARGE, quality=82),
+        small=images.jpeg_bytes(large, images.THUMB_SMALL, quality=78),
+        large=images.jpeg_bytes(large, quality=82),
     )
 
 
@@ -190,7 +191,7 @@ def compute_video_display(source):
         width=info.width,
         height=info.height,
         small=images.jpeg_bytes(poster, images.THUMB_SMALL, quality=78),
-        large=images.jpeg_bytes(poster, images.THUMB_LARGE, quality=82),
+        large=images.jpeg_bytes(poster, quality=82),
         duration_s=info.duration_s,
     )
 

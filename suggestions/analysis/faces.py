@@ -141,17 +141,26 @@ def _clamp(box, image):
 
 
 def encode(image, boxes):
-    """The 128-d encodings of the faces in `boxes` (x, y, w, h) of an RGB image."""
+    """The 128-d encodings of the faces in `boxes` (x, y, w, h) of an RGB image.
+
+    Each face is encoded from a region around it rather than from the whole picture, which
+    spares converting a 12-MP image to an array for a few 150-px face chips.
+    """
     if not boxes:
         return []
     import dlib
 
     _, predictor, encoder = _load()
-    pixels = np.asarray(image.convert("RGB"))
-    shapes = dlib.full_object_detections()
+    encodings = []
     for x, y, w, h in boxes:
-        shapes.append(predictor(pixels, dlib.rectangle(x, y, x + w, y + h)))
-    return [np.asarray(vector, dtype=ENCODING_DTYPE) for vector in encoder.compute_face_descriptor(pixels, shapes)]
+        margin = max(w, h)
+        left, top = max(0, x - margin), max(0, y - margin)
+        region = image.crop((left, top, min(image.width, x + w + margin), min(image.height, y + h + margin)))
+        pixels = np.asarray(region.convert("RGB"))
+        box = dlib.rectangle(x - left, y - top, x - left + w, y - top + h)
+        shape = predictor(pixels, box)
+        encodings.append(np.asarray(encoder.compute_face_descriptor(pixels, shape), dtype=ENCODING_DTYPE))
+    return encodings
 
 
 def to_bytes(encoding):

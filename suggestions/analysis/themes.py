@@ -10,6 +10,8 @@ import imagehash
 import numpy as np
 from PIL import Image
 
+from .images import shrink
+
 # Sharpness is measured at one working size so photos of any resolution compare.
 SHARPNESS_SIDE = 1024
 COLOUR_SIDE = 256
@@ -113,11 +115,9 @@ def quality_score(sharp, exposure, colour):
 
 def measure(image, exif=None):
     """Themes of an RGB image (any size; a reduced decode is enough)."""
-    work = image.copy()
-    work.thumbnail((SHARPNESS_SIDE, SHARPNESS_SIDE), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    work = shrink(image, SHARPNESS_SIDE, Image.Resampling.BILINEAR)
     sharp = sharpness(np.asarray(work.convert("L")))
-    small = work.copy()
-    small.thumbnail((COLOUR_SIDE, COLOUR_SIDE), Image.Resampling.BILINEAR)
+    small = shrink(work, COLOUR_SIDE, Image.Resampling.BILINEAR)
     rgb = np.asarray(small)
     exposure = float(_luminance(rgb).mean())
     colour = colourfulness(rgb)
