@@ -216,7 +216,7 @@ def main():
         )
 
     print(f"\nfloor scan side (smallest single pass keeping every 2% face of the party scenes): {floor_side} px")
-    print(f"rollweb scan side: {face_analysis.SCAN_SIDE} px on a decode of at most 2000 px, grayscale, second look at near misses\n")
+    print(f"rollweb scan side: {face_analysis.SCAN_SIDE} px, grayscale, from a decode of at least that (a draft decode of less than twice that), with a second look at near misses\n")
     header = f"{'photo':32} {'MP':>5} {'(1) s':>7} {'(2) s':>7} {'(3) s':>7}  faces (1)/(2)/(3)  2%-faces of (1) found by (3)"
     print(header)
     print("-" * len(header))

@@ -203,6 +203,15 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 200
 MAX_IMAGE_PIXELS = env_int("MAX_IMAGE_PIXELS", 120_000_000, minimum=1)
 
 FACE_RETENTION_DAYS = env_int("FACE_RETENTION_DAYS", 365, minimum=1)
+# The smallest face, as a fraction of a photo's long side, that face detection must find. The
+# scan (and its cost, which grows with its square) scales with 1 / this: 0.02 finds the faces
+# of a dozen people in a party photo; 0.03 costs about half as much (see bench/analysis.py).
+try:
+    FACE_MIN_FRACTION = float(env.str("FACE_MIN_FRACTION", default="0.02"))
+except ValueError:
+    FACE_MIN_FRACTION = -1.0
+if not 0.005 <= FACE_MIN_FRACTION <= 0.2:
+    raise ImproperlyConfigured("FACE_MIN_FRACTION must be a number from 0.005 to 0.2 (the default is 0.02).")
 # A claimed item whose worker has not finished within this many seconds is re-queued.
 PROCESSING_LEASE_SECONDS = env_int("PROCESSING_LEASE_SECONDS", 600, minimum=1)
 

@@ -50,12 +50,12 @@ class MediaSource:
         return self._exif
 
     def decoded(self):
-        """The picture as displayed (orientation applied), DECODE_SIDE or more on its long side
+        """The picture as displayed (orientation applied), decode_side() or more on its long side
         when the original is that large, but less than twice that (a draft decode's size)."""
         if self._decoded is None:
             image = self.image()
             self.exif()  # read before decoding: a draft decode may drop the parsed tags
-            self._decoded = images.decode(image, images.DECODE_SIDE, exact=False)
+            self._decoded = images.decode(image, decode_side(), exact=False)
         return self._decoded
 
     def video(self):
@@ -75,6 +75,11 @@ class MediaSource:
             self._video[0].close()
         if self._file is not None:
             self._file.close()
+
+
+def decode_side():
+    """One decode serves every stage; faces need the most pixels (see analysis.faces)."""
+    return max(images.THUMB_LARGE, faces.scan_limit(settings.FACE_MIN_FRACTION))
 
 
 @dataclass(frozen=True)
@@ -288,11 +293,11 @@ def compute_faces(source):
     picture = source.decoded()
     native = max(head.width, head.height)
     scale = native / max(picture.size)
-    return [FaceResult(_to_displayed(f.box, scale), f.encoding) for f in faces.find(picture, native)]
+    found = faces.find(picture, native, settings.FACE_MIN_FRACTION)
+    return [FaceResult(_to_displayed(f.box, scale), f.encoding) for f in found]
 
 
 VIDEO_FACE_FRAMES = 4
-FRAME_SIDE = images.DECODE_SIDE
 
 
 def compute_video_faces(source):
@@ -300,9 +305,9 @@ def compute_video_faces(source):
     native = max(info.width, info.height)
     found = []
     for seconds in video.sample_seconds(info.duration_s, VIDEO_FACE_FRAMES):
-        frame = video.frame_at(container, info, seconds, FRAME_SIDE)
+        frame = video.frame_at(container, info, seconds, decode_side())
         scale = native / max(frame.size)
-        for face in faces.find(frame, native):
+        for face in faces.find(frame, native, settings.FACE_MIN_FRACTION):
             crop = images.jpeg_bytes(faces.crop(frame, face.box), quality=85)
             found.append((face, scale, crop))
     kept = {id(face) for face in faces.distinct([face for face, _, _ in found])}

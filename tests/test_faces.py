@@ -145,6 +145,15 @@ def test_boxes_of_a_large_photo_are_in_its_displayed_pixels(user, corpus):
     assert 0.8 * side < b.w < 1.25 * side, (a.box, b.box)
 
 
+def test_a_larger_minimum_face_scans_less(user, corpus, settings):
+    """FACE_MIN_FRACTION trades the smallest faces found for speed: portraits are still found."""
+    settings.FACE_MIN_FRACTION = 0.04
+    assert pipeline.decode_side() == 1800 and face_analysis.scan_side(4000, 0.04) == 1800
+    grant(user, "library", "faces")
+    item = upload_and_analyze(user, corpus / "faces/obama_and_biden.jpg")
+    assert Face.objects.filter(media=item).count() == 3
+
+
 def test_a_twelve_megapixel_group_scene_keeps_faces_two_percent_wide(corpus):
     """A party photo of 4000 × 3000 px with every corpus face at 2% of its width: the reduced
     decode the pipeline uses finds every one of them."""

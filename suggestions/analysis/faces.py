@@ -33,7 +33,6 @@ from PIL import Image
 
 MIN_FACE_FRACTION = 0.02
 MIN_FACE_PIXELS = 72
-SCAN_SIDE = round(MIN_FACE_PIXELS / MIN_FACE_FRACTION)
 # Never scan more than the library's default would (one upsample of the full resolution).
 MAX_UPSCALE = 2.0
 # Encodings of the same person are closer than this (tuned on the corpus: the same person
@@ -75,27 +74,36 @@ def preload():
     _load()
 
 
-def scan_side(native_long_side):
-    return int(min(SCAN_SIDE, MAX_UPSCALE * native_long_side))
+def scan_limit(min_fraction=MIN_FACE_FRACTION):
+    """The long side to scan so that faces `min_fraction` of the long side are found."""
+    return round(MIN_FACE_PIXELS / min_fraction)
 
 
-def find(image, native_long_side=None):
+SCAN_SIDE = scan_limit()
+
+
+def scan_side(native_long_side, min_fraction=MIN_FACE_FRACTION):
+    return int(min(scan_limit(min_fraction), MAX_UPSCALE * native_long_side))
+
+
+def find(image, native_long_side=None, min_fraction=MIN_FACE_FRACTION):
     """Faces in an RGB image, boxes in its pixels, biggest first.
 
     `native_long_side` is the long side of the original when `image` is a reduced decode;
-    it caps the scan at what a full-resolution search with one upsample would scan.
+    it caps the scan at what a full-resolution search with one upsample would scan. Faces
+    smaller than `min_fraction` of the long side may be missed.
     """
-    boxes = [_clamp(box, image) for box in detect(image, native_long_side)]
+    boxes = [_clamp(box, image) for box in detect(image, native_long_side, min_fraction)]
     boxes = [box for box in boxes if box[2] >= 4 and box[3] >= 4]
     boxes.sort(key=lambda box: box[2] * box[3], reverse=True)
     return [FoundFace(box, encoding) for box, encoding in zip(boxes, encode(image, boxes))]
 
 
-def detect(image, native_long_side=None):
+def detect(image, native_long_side=None, min_fraction=MIN_FACE_FRACTION):
     """Face boxes (left, top, right, bottom) as floats in the image's pixels."""
     detector, _, _ = _load()
     long_side = max(image.size)
-    scale = scan_side(native_long_side or long_side) / long_side
+    scale = scan_side(native_long_side or long_side, min_fraction) / long_side
     gray = image.convert("L")
     scan = gray
     if abs(scale - 1) > 0.01:
