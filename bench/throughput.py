@@ -94,6 +94,10 @@ class WorkerMemory(threading.Thread):
     def reset(self):
         self.peak_rss = self.peak_pss = self.peak_single = 0
         self.peak_uss = {}
+        self.cpu = {}
+
+    def cpu_seconds(self):
+        return sum(self.cpu.values())
 
     def run(self):
         while self.running:
@@ -106,6 +110,8 @@ class WorkerMemory(threading.Thread):
                     pss += info.pss
                     single = max(single, info.rss)
                     self.peak_uss[process.pid] = max(self.peak_uss.get(process.pid, 0), info.uss)
+                    times = process.cpu_times()
+                    self.cpu[process.pid] = times.user + times.system
                 self.peak_rss = max(self.peak_rss, rss)
                 self.peak_pss = max(self.peak_pss, pss)
                 self.peak_single = max(self.peak_single, single)
@@ -179,11 +185,17 @@ def main():
         print(f"worker ready and warm after {time.monotonic() - started:.1f} s")
         memory.reset()
 
+        time.sleep(2 * memory.interval)
+        cpu_before = memory.cpu_seconds()
         start = time.monotonic()
+        web_cpu = time.process_time()
         ids = [upload(client, name, data) for name, data in photos]
+        web_cpu = time.process_time() - web_cpu
         uploaded = time.monotonic() - start
         wait_for(ids, timeout=60 * args.photos)
         elapsed = time.monotonic() - start
+        time.sleep(2 * memory.interval)
+        worker_cpu = memory.cpu_seconds() - cpu_before
         items = MediaItem.objects.filter(pk__in=ids)
         failed = items.filter(status="failed").count()
         finished = sorted(items.values_list("analyzed_at", flat=True))
@@ -194,6 +206,9 @@ def main():
         print(f"\n{len(ids)} photos ({faces} faces, {failed} failed), uploads took {uploaded:.1f} s")
         print(f"photos/s from first upload to last analyzed: {len(ids) / elapsed:.2f}  (target >= 2)")
         print(f"photos/s once the pipeline is full:          {steady:.2f}")
+        print(f"CPU s per photo: worker {worker_cpu / len(ids):.2f}, web (upload) {web_cpu / len(ids):.3f}; "
+              f"worker busy {worker_cpu / elapsed / args.concurrency:.0%} of {args.concurrency} processes' time; "
+              f"machine load average {os.getloadavg()[0]:.1f}")
         print(f"worker memory peak: RSS summed {memory.peak_rss / 2**20:.0f} MB, PSS summed {memory.peak_pss / 2**20:.0f} MB, "
               f"largest process {memory.peak_single / 2**20:.0f} MB  (target < 600 MB)")
         print("  memory of its own (USS) per process: " + ", ".join(f"{uss / 2**20:.0f} MB" for uss in memory.peak_uss.values()))

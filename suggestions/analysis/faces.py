@@ -3,14 +3,17 @@
 A face is a box and an encoding: nothing else (no age, gender, emotion or other trait) is
 ever computed.
 
-Why scan at SCAN_SIDE: dlib's HOG detector finds a face when its box is about 70 px or more
-in the image it scans (measured on every corpus face pasted at sizes from 50 to 90 px: all
-are found from 68 px up, some are lost below 64). A face 2% of the long side is therefore
-kept when the long side is scanned at 72 / 0.02 = 3600 px, whatever the photo's resolution.
-The library's default, a full-resolution decode upsampled once, scans 6500 to 9000 px for
-8-16 MP photos: 3-6 times the pixels for the same faces. Scanning grayscale costs a third
-less than RGB and finds the same faces from 68 px up. Landmarks and encodings are computed
-on the colour decode.
+Why scan at SCAN_SIDE: dlib's HOG detector finds a face when its box is about 65-70 px or
+more in the image it scans (every corpus face pasted at sizes from 50 to 90 px is found from
+68 px up; some are lost below 64). A face 2% of the long side is kept when the long side is
+scanned at 65 / 0.02 = 3250 px, whatever the photo's resolution: on eighteen generated party
+scenes of 8, 12 and 16 MP (bench/analysis.py builds them), scanning 3250 px found every face
+2% wide that the library's default finds, 3000 px lost one in fifteen. The default, a full-
+resolution decode upsampled once, scans 6500 to 9200 px for 8-16 MP photos: 4-8 times the
+pixels for the same faces. The scan needs real pixels: upscaled from a 2000-px decode, a
+blurry face scored at the detector's threshold, so the pipeline decodes at the scan side.
+Scanning grayscale costs a third less than RGB and finds the same faces from 68 px up.
+Landmarks and encodings are computed on the colour decode.
 
 Faces right at the limit score close to the detector's threshold, and where they fall
 between two levels of its image pyramid decides on which side: one blurry corpus face at 2%
@@ -32,7 +35,7 @@ import numpy as np
 from PIL import Image
 
 MIN_FACE_FRACTION = 0.02
-MIN_FACE_PIXELS = 72
+MIN_FACE_PIXELS = 65
 # Never scan more than the library's default would (one upsample of the full resolution).
 MAX_UPSCALE = 2.0
 # Encodings of the same person are closer than this (tuned on the corpus: the same person
