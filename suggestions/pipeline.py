@@ -56,6 +56,8 @@ class MediaSource:
             image = self.image()
             self.exif()  # read before decoding: a draft decode may drop the parsed tags
             self._decoded = images.decode(image, decode_side(), exact=False)
+            if self._decoded is not image:
+                image.close()  # its pixels were turned or converted into the decode: free them
         return self._decoded
 
     def video(self):

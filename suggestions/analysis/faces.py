@@ -111,8 +111,10 @@ def detect(image, native_long_side=None, min_fraction=MIN_FACE_FRACTION):
     scan = gray
     if abs(scale - 1) > 0.01:
         scan = gray.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.Resampling.BILINEAR)
-    rects, scores, _ = detector.run(np.asarray(scan), 0, WEAK_SCORE)
+    pixels = np.asarray(scan)
     del scan
+    rects, scores, _ = detector.run(pixels, 0, WEAK_SCORE)
+    del pixels
     found = [(r.left() / scale, r.top() / scale, r.right() / scale, r.bottom() / scale) for r in rects]
     kept = [box for box, score in zip(found, scores) if score >= 0]
     for box, score in sorted(zip(found, scores), key=lambda pair: -pair[1]):
