@@ -183,6 +183,10 @@ def main():
         started = time.monotonic()
         wait_for([upload(client, name, data) for name, data in warm], timeout=180)
         print(f"worker ready and warm after {time.monotonic() - started:.1f} s")
+        time.sleep(1)
+        idle_before = memory.cpu_seconds()
+        time.sleep(5)
+        print(f"idle worker (polling the broker): {(memory.cpu_seconds() - idle_before) / 5:.1%} of one core")
         memory.reset()
 
         time.sleep(2 * memory.interval)
