@@ -75,3 +75,18 @@ def test_revoking_location_erases_places_home_and_what_the_ledger_said(user, cor
         assert "Arezzo" not in record.detail and "43." not in record.detail
     # Time is another choice: untouched.
     assert MediaItem.objects.filter(owner=user, captured_at__isnull=False).count() == 2
+
+
+def test_the_packed_table_answers_like_the_package(monkeypatch):
+    import random
+
+    import reverse_geocode
+
+    random.seed(7)
+    points = [(random.uniform(-60, 70), random.uniform(-180, 180)) for _ in range(300)]
+    for latitude, longitude in points:
+        ours, theirs = location._nearest(latitude, longitude), reverse_geocode.get((latitude, longitude))
+        assert (ours["city"], ours["state"], ours["country_code"]) == (theirs["city"], theirs.get("state", ""), theirs["country_code"])
+    assert location._load()  # packed, not the fallback
+    monkeypatch.setattr(location, "_table", False)  # packing failed: the package answers itself
+    assert str(location.place_of(43.4674, 11.8851)) == "Arezzo, Tuscany, Italy"
