@@ -48,3 +48,8 @@ def _choose_best(photos, key):
     group.exclude(pk=ranked[0]).update(best_shot=False)
     group.filter(pk=ranked[0]).update(best_shot=True)
     return ranked[0]
+
+
+def burst_tidy(owner_id, key):
+    """Choose a group's best shot again, or dissolve it, after one of its photos went away."""
+    _choose_best(MediaItem.objects.filter(owner_id=owner_id, kind=MediaItem.Kind.PHOTO), key)

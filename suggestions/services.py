@@ -293,6 +293,19 @@ def media_delete(item):
         Tombstone.objects.get_or_create(owner_id=item.owner_id, sha256=item.sha256)
         item.delete()
         delete_files(names)
+        derived_tidy(item.owner_id, burst=item.burst)
+
+
+def derived_tidy(owner_id, burst=""):
+    """What spans items loses one: a burst left with one frame, an empty person, a home."""
+    from .bursts import burst_tidy
+    from .home import home_refresh
+    from .people import people_tidy
+
+    if burst:
+        burst_tidy(owner_id, burst)
+    people_tidy(owner_id)
+    home_refresh(owner_id)
 
 
 

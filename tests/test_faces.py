@@ -257,3 +257,18 @@ def test_recluster_task_runs_for_owners_with_face_recognition(user, other_user, 
 
     assert recluster_all_people.delay().get() == 1
     assert Person.objects.filter(owner=user).count() == 1
+
+
+def test_deleting_photos_leaves_no_empty_person_and_moves_the_cover(user, corpus):
+    grant(user, "library", "faces", "location")
+    items = [upload_and_analyze(user, corpus / path) for path in OBAMA[:3]]
+    person = Person.objects.get(owner=user)
+    cover_item = person.cover_face.media
+    gone = cover_item.pk
+    services.media_delete(cover_item)
+    person.refresh_from_db()
+    assert person.cover_face is not None and person.cover_face.media_id != gone
+    for item in items:
+        if item.pk != gone:
+            services.media_delete(MediaItem.objects.get(pk=item.pk))
+    assert not Person.objects.filter(owner=user).exists()

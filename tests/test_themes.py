@@ -111,3 +111,16 @@ def test_revoking_themes_erases_measures_and_groups(user, corpus):
         assert item.best_shot
     assert ConsentEvent.objects.get(record__user=user, kind="erasure", scope="themes").counts["theme_measures"] == 2
     assert not ProcessingRecord.objects.filter(media__owner=user, stage="themes", detail__contains="quality").exists()
+
+
+def test_deleting_a_frame_keeps_the_burst_honest(user, corpus):
+    from suggestions.services import media_delete
+
+    grant(user, "library", "themes")
+    a = upload_and_analyze(user, variant(corpus), name="a.jpg")
+    b = upload_and_analyze(user, variant(corpus, blur=1.5), name="b.jpg")
+    a.refresh_from_db()
+    assert a.burst and a.best_shot and not b.best_shot
+    media_delete(a)
+    b.refresh_from_db()
+    assert b.burst == "" and b.best_shot
