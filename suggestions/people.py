@@ -19,7 +19,7 @@ from django.utils import timezone
 from PIL import Image
 
 from consent.scopes import FACES, SCOPES
-from consent.services import ScopeNotGranted, scope_guard
+from consent.services import ScopeNotGranted, scope_granted, scope_guard
 
 from .analysis import faces as face_analysis
 from .analysis import images
@@ -158,14 +158,26 @@ def people_recluster(owner_id):
     or split by the owner) never lose faces. Returns counts of what changed.
     """
     counts = Counter()
+    if not scope_granted(owner_id, FACES):
+        raise ScopeNotGranted(FACES)
+    # Grouping is the slow part: done before taking the consent lock, on a snapshot. Under the
+    # lock, only faces that still exist are moved, from the person they have now.
+    snapshot, encodings = _owner_faces(owner_id)
+    labels = face_analysis.cluster(encodings)
     with scope_guard(owner_id, FACES):
-        known, encodings = _owner_faces(owner_id)
+        now = dict(Face.objects.filter(pk__in=[e.pk for e in snapshot]).values_list("pk", "person_id"))
+        known, kept_labels = [], []
+        for entry, label in zip(snapshot, labels):
+            if entry.pk in now:
+                entry.person_id = now[entry.pk]
+                known.append(entry)
+                kept_labels.append(label)
         if not known:
             return counts
         confirmed = set(Person.objects.filter(owner_id=owner_id, confirmed=True).values_list("pk", flat=True))
         named = set(Person.objects.filter(owner_id=owner_id).exclude(name="").values_list("pk", flat=True))
         groups = defaultdict(list)
-        for entry, label in zip(known, face_analysis.cluster(encodings)):
+        for entry, label in zip(known, kept_labels):
             groups[label].append(entry)
         media_of = defaultdict(set)
         for entry in known:
