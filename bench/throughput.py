@@ -75,10 +75,20 @@ def photo_set(count):
             exif = source.info.get("exif", b"")
             image = source.convert("RGB").resize(SIZE, Image.Resampling.BICUBIC)
             image.putpixel((index, 0), (index % 256, 0, 0))  # distinct bytes, so none is a duplicate
+        image = _grain(image, seed=index)
         out = io.BytesIO()
         image.save(out, "JPEG", quality=90, exif=exif)
         photos.append((f"IMG_{index:04d}.jpg", out.getvalue()))
     return photos
+
+
+def _grain(image, seed, sigma=8.0):
+    """Sensor-like noise, so the JPEGs weigh about what phone photos weigh (2-3 MB at 8 MP), not 1 MB."""
+    import numpy as np
+
+    pixels = np.asarray(image, dtype=np.float32)
+    pixels += np.random.default_rng(seed).normal(0, sigma, pixels.shape).astype(np.float32)
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
 
 class WorkerMemory(threading.Thread):
