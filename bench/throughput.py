@@ -8,7 +8,7 @@ This process plays the browser: it posts each photo to /library/upload/ as the l
 does (the upload handler hashes and stores it, the view queues it), one after the other, with
 every scope granted. The photos are 8-MP JPEGs generated beforehand from the corpus: portraits
 of one to three people, landscapes carrying the corpus's EXIF time and GPS, and one party
-scene in ten with sixteen faces 2% of the width.
+scene in ten with sixteen faces 2% of the width, all with sensor-like grain (2-3 MB each).
 
 Printed: photos/s over the whole run and once the pipeline is full, the worker's peak memory
 (RSS summed over its processes, and PSS, which counts pages the processes share once), and
