@@ -6,6 +6,7 @@ consent when it runs and writes under the scope guard, so a revoke stops it clea
 """
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import F, Max
@@ -93,7 +94,7 @@ def backfill_step(backfill_id, batch=BATCH):
             return
         _backfill_item(item, backfill.scope, grant.granted_at)
         Backfill.objects.filter(pk=backfill.pk, last_media_id__lt=item.pk).update(
-            last_media_id=item.pk, done=F("done") + 1
+            last_media_id=item.pk, done=F("done") + 1, progressed_at=timezone.now()
         )
     if len(items) < batch:
         Backfill.objects.filter(pk=backfill.pk, state=Backfill.State.RUNNING).update(
@@ -120,8 +121,23 @@ def _backfill_item(item, scope, since):
             stage_run(item, stage, source)
     except (MediaGone, UnreadableMedia):
         pass  # deleted meanwhile, or a failure already recorded in its ledger
+    except Exception:
+        # One item must not stall the rest; the item keeps what it had.
+        logger.exception("backfill of %s failed on item %s", scope, item.pk)
     finally:
         source.close()
+
+
+def backfill_requeue_stalled(now=None, quiet=timedelta(minutes=10)):
+    """Queue again the backfills whose task was lost (never queued, or its worker died)."""
+    now = now or timezone.now()
+    stalled = list(
+        Backfill.objects.filter(state=Backfill.State.RUNNING, progressed_at__lt=now - quiet).values_list("pk", flat=True)
+    )
+    for backfill_id in stalled:
+        Backfill.objects.filter(pk=backfill_id).update(progressed_at=now)
+        enqueue_backfill(backfill_id)
+    return stalled
 
 
 def backfills_running(owner):

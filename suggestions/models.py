@@ -283,11 +283,12 @@ class Backfill(models.Model):
     last_media_id = models.BigIntegerField(default=0, help_text="items are visited in id order; the last one visited")
     until_media_id = models.BigIntegerField(default=0, help_text="the newest item stored when it started")
     started_at = models.DateTimeField(default=timezone.now)
+    progressed_at = models.DateTimeField(default=timezone.now, help_text="when it last finished an item")
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
-        indexes = [models.Index(fields=["owner", "state"])]
+        indexes = [models.Index(fields=["owner", "state"]), models.Index(fields=["state", "progressed_at"])]
 
     def __str__(self):
         return f"{self.scope} backfill: {self.done}/{self.total} ({self.state})"

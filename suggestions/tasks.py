@@ -17,6 +17,7 @@ def analyze_media(item_id):
 
 @shared_task(name="suggestions.tasks.requeue_stuck_media")
 def requeue_stuck_media():
+    backfill.backfill_requeue_stalled()
     return len(services.media_requeue_stuck())
 
 

@@ -96,3 +96,20 @@ def test_nothing_stored_means_no_backfill(user, django_capture_on_commit_callbac
     with django_capture_on_commit_callbacks(execute=True):
         grant(user, "faces", "themes", "location", "time")
     assert not Backfill.objects.exists()
+
+
+def test_a_lost_backfill_task_is_queued_again(user, corpus, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    grant(user, "library")
+    upload_and_analyze(user, corpus / "exif/DSCN0010.jpg")
+    grant(user, "themes")  # without on-commit callbacks, its backfill task is never queued: "lost"
+    run = backfill.backfill_start(user.pk, "themes")
+    assert run.state == "running" and run.done == 0
+    assert backfill.backfill_requeue_stalled() == []  # not quiet for long yet
+    later = timezone.now() + timedelta(minutes=11)
+    assert backfill.backfill_requeue_stalled(now=later) == [run.pk]  # eager: it ran now
+    run.refresh_from_db()
+    assert (run.state, run.done) == ("done", 1)
