@@ -104,8 +104,6 @@ def default_pipeline(data):
 
 
 def floor_pipeline(data, scan_side):
-    import dlib
-
     detector = face_analysis._load()[0]
     image = Image.open(io.BytesIO(data))
     width, height = image.size
