@@ -203,6 +203,15 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 200
 MAX_IMAGE_PIXELS = env_int("MAX_IMAGE_PIXELS", 120_000_000, minimum=1)
 
 FACE_RETENTION_DAYS = env_int("FACE_RETENTION_DAYS", 365, minimum=1)
+# The smallest face, as a fraction of a photo's long side, that face detection must find. The
+# scan (and its cost, which grows with its square) scales with 1 / this: 0.02 finds the faces
+# of a dozen people in a party photo; 0.03 costs about half as much (see bench/analysis.py).
+try:
+    FACE_MIN_FRACTION = float(env.str("FACE_MIN_FRACTION", default="0.02"))
+except ValueError:
+    FACE_MIN_FRACTION = -1.0
+if not 0.005 <= FACE_MIN_FRACTION <= 0.2:
+    raise ImproperlyConfigured("FACE_MIN_FRACTION must be a number from 0.005 to 0.2 (the default is 0.02).")
 # A claimed item whose worker has not finished within this many seconds is re-queued.
 PROCESSING_LEASE_SECONDS = env_int("PROCESSING_LEASE_SECONDS", 600, minimum=1)
 
@@ -217,6 +226,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(BROKER_DIR),
         "control_folder": str(VAR_DIR / "broker-control"),
         "store_processed": False,
+        # kombu looks for new messages this often (default 1 s): a pool process that finished
+        # waited up to that long for its next photo, a third of the worker's time in a busy
+        # run (bench/throughput.py). Listing the folder 50 times a second costs little.
+        "polling_interval": 0.02,
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -236,6 +249,11 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-media": {
         "task": "suggestions.tasks.requeue_stuck_media",
         "schedule": timedelta(seconds=env_int("SWEEP_INTERVAL_SECONDS", 60, minimum=1)),
+    },
+    # Faces join people as they arrive; this re-groups each person's faces to repair drift.
+    "recluster-people": {
+        "task": "suggestions.tasks.recluster_all_people",
+        "schedule": timedelta(seconds=env_int("RECLUSTER_INTERVAL_SECONDS", 6 * 3600, minimum=60)),
     },
 }
 

@@ -20,6 +20,11 @@ def derived_key(owner_id, folder, ext):
     return f"{user_prefix(owner_id)}{folder}/{uuid.uuid4().hex}.{ext}"
 
 
+def face_crop_key(owner_id, face_id):
+    """A face found in a video frame is shown from a crop kept here (photos crop their preview)."""
+    return f"{user_prefix(owner_id)}faces/{face_id}.jpg"
+
+
 class MediaItemQuerySet(models.QuerySet):
     def owned_by(self, user):
         return self.filter(owner=user)
@@ -116,7 +121,10 @@ class MediaItem(models.Model):
         return self.latitude is not None and self.longitude is not None
 
     def stored_files(self):
-        return [f.name for f in (self.original, self.thumb_small, self.thumb_large) if f]
+        names = [f.name for f in (self.original, self.thumb_small, self.thumb_large) if f]
+        if self.kind == self.Kind.VIDEO:
+            names += [face_crop_key(self.owner_id, pk) for pk in self.faces.values_list("pk", flat=True)]
+        return names
 
 
 class ProcessingRecord(models.Model):
@@ -173,6 +181,9 @@ class Person(models.Model):
     hidden = models.BooleanField(default=False)
     cover_face = models.ForeignKey(
         "Face", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="the face shown for them"
+    )
+    confirmed = models.BooleanField(
+        default=False, help_text="the owner named, merged or split them: re-grouping never takes their faces away"
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -254,3 +265,30 @@ class SuggestionItem(models.Model):
     class Meta:
         ordering = ["position"]
         constraints = [models.UniqueConstraint(fields=["suggestion", "media"], name="suggestion_item_unique")]
+
+
+class Backfill(models.Model):
+    """One scope's stages run over what was stored before the scope was granted."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+        STOPPED = "stopped", "stopped"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="backfills")
+    scope = models.CharField(max_length=20)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    last_media_id = models.BigIntegerField(default=0, help_text="items are visited in id order; the last one visited")
+    until_media_id = models.BigIntegerField(default=0, help_text="the newest item stored when it started")
+    started_at = models.DateTimeField(default=timezone.now)
+    progressed_at = models.DateTimeField(default=timezone.now, help_text="when it last finished an item")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["owner", "state"]), models.Index(fields=["state", "progressed_at"])]
+
+    def __str__(self):
+        return f"{self.scope} backfill: {self.done}/{self.total} ({self.state})"

@@ -15,7 +15,7 @@ from django.core.files.storage import default_storage
 
 from consent import scopes
 
-from .analysis import images, metadata
+from .analysis import faces, images, location, metadata, themes, video
 from .models import MediaItem, derived_key
 from .storage import delete_files, save_bytes
 
@@ -29,12 +29,20 @@ class MediaSource:
         self._image = None
         self._decoded = None
         self._exif = None
+        self._video = None
+        self._header = None
 
     def image(self):
         if self._image is None:
             self._file = default_storage.open(self.item.original.name, "rb")
             self._image = images.open_image(self._file, settings.MAX_IMAGE_PIXELS)
+            self._header = images.header(self._image)
         return self._image
+
+    def header(self):
+        """The original's format and displayed size (read before a draft decode shrinks the image)."""
+        self.image()
+        return self._header
 
     def exif(self):
         if self._exif is None:
@@ -42,16 +50,38 @@ class MediaSource:
         return self._exif
 
     def decoded(self):
-        """The picture as displayed (orientation applied), at most DECODE_SIDE on its long side."""
+        """The picture as displayed (orientation applied), decode_side() or more on its long side
+        when the original is that large, but less than twice that (a draft decode's size)."""
         if self._decoded is None:
             image = self.image()
             self.exif()  # read before decoding: a draft decode may drop the parsed tags
-            self._decoded = images.decode(image, images.DECODE_SIDE)
+            self._decoded = images.decode(image, decode_side(), exact=False)
+            if self._decoded is not image:
+                image.close()  # its pixels were turned or converted into the decode: free them
         return self._decoded
 
+    def video(self):
+        """(open container, VideoInfo) of a video item."""
+        if self._video is None:
+            self._file = default_storage.open(self.item.original.name, "rb")
+            container = video.open_video(self._file)
+            try:
+                self._video = (container, video.probe(container, settings.MAX_IMAGE_PIXELS))
+            except Exception:
+                container.close()
+                raise
+        return self._video
+
     def close(self):
+        if self._video is not None:
+            self._video[0].close()
         if self._file is not None:
             self._file.close()
+
+
+def decode_side():
+    """One decode serves every stage; faces need the most pixels (see analysis.faces)."""
+    return max(images.THUMB_LARGE, faces.scan_limit(settings.FACE_MIN_FRACTION))
 
 
 @dataclass(frozen=True)
@@ -73,16 +103,17 @@ class Display:
     height: int
     small: bytes
     large: bytes
+    duration_s: float | None = None
 
 
 def compute_display(source):
-    head = images.header(source.image())
-    picture = source.decoded()
+    head = source.header()
+    large = images.shrink(source.decoded(), images.THUMB_LARGE)
     return Display(
         width=head.width,
         height=head.height,
-        small=images.jpeg_bytes(picture, images.THUMB_SMALL, quality=78),
-        large=images.jpeg_bytes(picture, images.THUMB_LARGE, quality=82),
+        small=images.jpeg_bytes(large, images.THUMB_SMALL, quality=78),
+        large=images.jpeg_bytes(large, quality=82),
     )
 
 
@@ -91,11 +122,16 @@ def write_display(item, result):
     small = save_bytes(derived_key(item.owner_id, "thumbs", "jpg"), result.small)
     large = save_bytes(derived_key(item.owner_id, "thumbs", "jpg"), result.large)
     MediaItem.objects.filter(pk=item.pk).update(
-        width=result.width, height=result.height, thumb_small=small, thumb_large=large
+        width=result.width, height=result.height, thumb_small=small, thumb_large=large, duration_s=result.duration_s
     )
     delete_files(old)
-    item.width, item.height = result.width, result.height
+    item.width, item.height, item.duration_s = result.width, result.height, result.duration_s
     item.thumb_small.name, item.thumb_large.name = small, large
+    if result.duration_s is not None:
+        return (
+            f"Checked the video ({result.width} × {result.height}, {result.duration_s:.1f} s) and made two previews "
+            f"from a frame near its start."
+        )
     return (
         f"Checked the picture ({result.width} × {result.height} as displayed) and made two previews "
         f"({images.THUMB_SMALL} and {images.THUMB_LARGE} px)."
@@ -152,14 +188,166 @@ def write_gps(item, result):
     return f"Read GPS coordinates ({lat:.5f}, {lon:.5f})."
 
 
+# -- videos: previews, time and GPS from the container --------------------------------------
+
+
+def compute_video_display(source):
+    container, info = source.video()
+    poster = video.frame_at(container, info, video.poster_seconds(info.duration_s), images.THUMB_LARGE)
+    return Display(
+        width=info.width,
+        height=info.height,
+        small=images.jpeg_bytes(poster, images.THUMB_SMALL, quality=78),
+        large=images.jpeg_bytes(poster, quality=82),
+        duration_s=info.duration_s,
+    )
+
+
+def compute_video_capture(source):
+    tags = source.video()[1].tags
+    camera = metadata.camera_name(tags.get("com.apple.quicktime.make", ""), tags.get("com.apple.quicktime.model", ""))
+    return Capture(time=video.capture_time(tags), camera=camera)
+
+
+def compute_video_gps(source):
+    return video.gps(source.video()[1].tags)
+
+
+# -- places (location) -----------------------------------------------------------------------
+
+
+@dataclass
+class PlaceResult:
+    located: bool
+    place: location.Place | None
+
+
+def compute_places(source):
+    item = source.item
+    if not item.has_location:
+        return PlaceResult(located=False, place=None)
+    return PlaceResult(located=True, place=location.place_of(item.latitude, item.longitude))
+
+
+def write_places(item, result):
+    from .home import home_refresh
+
+    place = result.place
+    fields = dict(place=place.place, region=place.region, country_code=place.country_code) if place else dict(
+        place="", region="", country_code=""
+    )
+    MediaItem.objects.filter(pk=item.pk).update(**fields)
+    for key, value in fields.items():
+        setattr(item, key, value)
+    home_refresh(item.owner_id)
+    if not result.located:
+        return "Looked for a place: there are no GPS coordinates to look up."
+    if place is None:
+        return f"Looked up the place offline: no town within {location.MAX_DISTANCE_KM} km of the coordinates."
+    return f"Looked up the place offline: {place}."
+
+
+# -- themes ----------------------------------------------------------------------------------
+
+
+def compute_themes(source):
+    return themes.measure(source.decoded(), source.exif())
+
+
+def write_themes(item, result):
+    from .bursts import burst_assign
+
+    fields = dict(
+        quality=result.quality, sharpness=result.sharpness, exposure=result.exposure,
+        colourfulness=result.colourfulness, phash=result.phash, night=result.night, indoor=result.indoor,
+        colours=result.colours,
+    )
+    MediaItem.objects.filter(pk=item.pk).update(**fields)
+    for key, value in fields.items():
+        setattr(item, key, value)
+    group = burst_assign(item)
+    scene = ", ".join(
+        word for word, on in (("night", result.night), ("indoor light", result.indoor), ("daylight outdoors", result.indoor is False)) if on
+    )
+    detail = f"Measured sharpness, exposure and colours (quality {result.quality:.0%}){f'; looks like {scene}' if scene else ''}."
+    if group > 1:
+        best = "the best shot" if item.best_shot else "not the best shot"
+        detail += f" One of {group} near-identical frames of a moment, {best}."
+    return detail
+
+
+# -- faces -------------------------------------------------------------------------------------
+
+
+@dataclass
+class FaceResult:
+    box: tuple  # (x, y, w, h) in displayed pixels
+    encoding: object
+    crop: bytes | None = None  # kept for faces found in video frames
+
+
+def _to_displayed(box, scale):
+    return tuple(int(round(value * scale)) for value in box)
+
+
+def compute_faces(source):
+    head = source.header()
+    picture = source.decoded()
+    native = max(head.width, head.height)
+    scale = native / max(picture.size)
+    found = faces.find(picture, native, settings.FACE_MIN_FRACTION)
+    return [FaceResult(_to_displayed(f.box, scale), f.encoding) for f in found]
+
+
+VIDEO_FACE_FRAMES = 4
+
+
+def compute_video_faces(source):
+    container, info = source.video()
+    native = max(info.width, info.height)
+    found = []
+    for seconds in video.sample_seconds(info.duration_s, VIDEO_FACE_FRAMES):
+        frame = video.frame_at(container, info, seconds, decode_side())
+        scale = native / max(frame.size)
+        for face in faces.find(frame, native, settings.FACE_MIN_FRACTION):
+            crop = images.jpeg_bytes(faces.crop(frame, face.box), quality=85)
+            found.append((face, scale, crop))
+    kept = {id(face) for face in faces.distinct([face for face, _, _ in found])}
+    return [FaceResult(_to_displayed(f.box, scale), f.encoding, crop) for f, scale, crop in found if id(f) in kept]
+
+
+def write_faces(item, result):
+    from .people import faces_store
+
+    stored = faces_store(item, result)
+    if not stored:
+        return "Looked for faces: found none."
+    known = sum(1 for face in stored if face.person_id)
+    where = " in frames sampled across the video" if item.kind == MediaItem.Kind.VIDEO else ""
+    faces_word = "face" if len(stored) == 1 else "faces"
+    return (
+        f"Found {len(stored)} {faces_word}{where}; {known} grouped with people, "
+        f"{len(stored) - known} not recognised yet."
+    )
+
+
 PHOTO = (MediaItem.Kind.PHOTO,)
+VIDEO = (MediaItem.Kind.VIDEO,)
+BOTH = PHOTO + VIDEO
 
 STAGES = [
     Stage("display", "Previews", scopes.LIBRARY, PHOTO, compute_display, write_display),
+    Stage("display", "Previews", scopes.LIBRARY, VIDEO, compute_video_display, write_display),
     Stage("capture_time", "Capture time", scopes.TIME, PHOTO, compute_capture, write_capture),
+    Stage("capture_time", "Capture time", scopes.TIME, VIDEO, compute_video_capture, write_capture),
     Stage("gps", "GPS coordinates", scopes.LOCATION, PHOTO, compute_gps, write_gps),
+    Stage("gps", "GPS coordinates", scopes.LOCATION, VIDEO, compute_video_gps, write_gps),
+    Stage("places", "Places", scopes.LOCATION, BOTH, compute_places, write_places),
+    Stage("themes", "Quality and bursts", scopes.THEMES, PHOTO, compute_themes, write_themes),
+    Stage("faces", "Faces and people", scopes.FACES, PHOTO, compute_faces, write_faces),
+    Stage("faces", "Faces and people", scopes.FACES, VIDEO, compute_video_faces, write_faces),
 ]
 
 
-def stages_for(kind):
-    return [stage for stage in STAGES if kind in stage.kinds]
+def stages_for(kind, scope=None):
+    return [stage for stage in STAGES if kind in stage.kinds and scope in (None, stage.scope)]

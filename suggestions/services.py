@@ -11,13 +11,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from consent.scopes import LIBRARY, SCOPES, SYNC
+from consent.scopes import FACES, LIBRARY, SCOPES, SYNC
 from consent.services import ScopeNotGranted, active_grants, scope_guard
 
 from . import pipeline
 from .analysis import UnreadableMedia, images
 from .analysis.filetypes import HEAD_BYTES, SUPPORTED, sniff
-from .models import MediaItem, ProcessingRecord, Tombstone
+from .models import Face, MediaItem, ProcessingRecord, Tombstone
+from .people import PeopleError, face_detach, people_merge, people_recluster, person_update  # noqa: F401 (the API calls these)
 from .storage import delete_files
 
 logger = logging.getLogger(__name__)
@@ -292,4 +293,33 @@ def media_delete(item):
         Tombstone.objects.get_or_create(owner_id=item.owner_id, sha256=item.sha256)
         item.delete()
         delete_files(names)
+        derived_tidy(item.owner_id, burst=item.burst)
 
+
+def derived_tidy(owner_id, burst=""):
+    """What spans items loses one: a burst left with one frame, an empty person, a home."""
+    from .bursts import burst_tidy
+    from .home import home_refresh
+    from .people import people_tidy
+
+    if burst:
+        burst_tidy(owner_id, burst)
+    people_tidy(owner_id)
+    home_refresh(owner_id)
+
+
+
+def people_owners():
+    """Ids of the people whose faces may be re-grouped: face recognition on and faces found."""
+    from consent.models import Grant
+
+    with_consent = Grant.objects.current().filter(scope=FACES).values_list("record__user_id", flat=True)
+    return sorted(set(Face.objects.filter(media__owner_id__in=with_consent).values_list("media__owner_id", flat=True)))
+
+
+def people_recluster_if_allowed(user_id):
+    """Re-group one person's faces when face recognition is in force for them."""
+    try:
+        return people_recluster(user_id)
+    except ScopeNotGranted:
+        return {}

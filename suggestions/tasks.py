@@ -1,8 +1,13 @@
 """Celery tasks: thin wrappers that take ids and call services."""
 
-from celery import shared_task
+import ctypes
+import ctypes.util
+import gc
 
-from . import services
+from celery import shared_task
+from celery.signals import task_postrun, worker_init
+
+from . import backfill, services
 
 
 @shared_task(name="suggestions.tasks.analyze_media")
@@ -12,4 +17,48 @@ def analyze_media(item_id):
 
 @shared_task(name="suggestions.tasks.requeue_stuck_media")
 def requeue_stuck_media():
+    backfill.backfill_requeue_stalled()
     return len(services.media_requeue_stuck())
+
+
+@shared_task(name="suggestions.tasks.backfill_step")
+def backfill_step(backfill_id):
+    backfill.backfill_step(backfill_id)
+
+
+@shared_task(name="suggestions.tasks.recluster_people")
+def recluster_people(user_id):
+    return dict(services.people_recluster_if_allowed(user_id))
+
+
+@shared_task(name="suggestions.tasks.recluster_all_people")
+def recluster_all_people():
+    user_ids = services.people_owners()
+    for user_id in user_ids:
+        recluster_people.delay(user_id)
+    return len(user_ids)
+
+
+@worker_init.connect
+def preload_models(**kwargs):
+    """Load the place table and face models once in the worker's parent process, so the pool's
+    children share those pages instead of each loading its own copy; freezing them keeps the
+    children's garbage collector from touching (and so copying) them."""
+    from .analysis import faces, location
+
+    location.preload()
+    faces.preload()
+    gc.freeze()
+
+
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
+
+
+@task_postrun.connect
+def return_memory(**kwargs):
+    """Give the memory a task freed back to the system. An analysis briefly needs 100-150 MB
+    (the decode, the detector's image pyramid); glibc would otherwise keep it mapped in each
+    pool process, so the idle workers would sit at their peak."""
+    trim = getattr(_libc, "malloc_trim", None)
+    if trim is not None:
+        trim(0)

@@ -11,8 +11,11 @@ from consent.scopes import LIBRARY, SCOPES
 from consent.services import scope_granted
 
 from . import services
+from .analysis import themes
 from .analysis.filetypes import SUPPORTED
-from .models import MediaItem
+from .backfill import LABELS as BACKFILL_LABELS
+from .backfill import backfills_running
+from .models import Backfill, MediaItem
 from .storage import file_response
 
 ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif,video/mp4,video/quicktime,.mov"
@@ -58,8 +61,20 @@ def library(request):
             "supported": SUPPORTED,
             "max_upload_mb": settings.MAX_UPLOAD_BYTES // 2**20,
             "pending": PENDING,
+            "backfills": [backfill_json(b) for b in backfills_running(request.user)],
         },
     )
+
+
+def backfill_json(backfill):
+    return {
+        "id": backfill.pk,
+        "scope": backfill.scope,
+        "label": BACKFILL_LABELS.get(backfill.scope, backfill.scope),
+        "done": min(backfill.done, backfill.total),
+        "total": backfill.total,
+        "state": backfill.state,
+    }
 
 
 def _upload_many(request):
@@ -101,15 +116,34 @@ def upload(request):
 @login_required
 def status(request):
     """Current state of some of the person's items, for the library's live updates."""
-    ids = [int(part) for part in request.GET.get("ids", "").split(",")[:200] if part.strip().isdigit()]
-    items = MediaItem.objects.filter(owner=request.user, pk__in=ids)
-    return JsonResponse({"items": [item_json(item) for item in items]})
+    items = MediaItem.objects.filter(owner=request.user, pk__in=_ids(request, "ids"))
+    answer = {"items": [item_json(item) for item in items]}
+    if "backfills" in request.GET:
+        backfills = Backfill.objects.filter(owner=request.user, pk__in=_ids(request, "backfills"))
+        answer["backfills"] = [backfill_json(backfill) for backfill in backfills]
+    return JsonResponse(answer)
+
+
+def _ids(request, name):
+    return [int(part) for part in request.GET.get(name, "").split(",")[:200] if part.strip().isdigit()]
 
 
 @login_required
 def detail(request, pk):
     item = _owned(request, pk)
-    return render(request, "suggestions/media_detail.html", {"item": item, "ledger": item.ledger.all()})
+    burst = MediaItem.objects.filter(owner=request.user, burst=item.burst).exclude(pk=item.pk) if item.burst else []
+    captured = item.captured_local
+    return render(
+        request,
+        "suggestions/media_detail.html",
+        {
+            "item": item,
+            "ledger": item.ledger.all(),
+            "faces": item.faces.select_related("person").order_by("x", "pk"),
+            "burst": burst,
+            "season": themes.season(captured.date() if captured else None, item.latitude),
+        },
+    )
 
 
 @login_required

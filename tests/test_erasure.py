@@ -48,7 +48,7 @@ def test_revoking_location_erases_coordinates_only(user, corpus):
     assert item.captured_at is not None and item.thumb_small
     assert revocation.erased["locations"] == 1
     event = ConsentEvent.objects.get(record__user=user, kind="erasure", scope="location")
-    assert event.counts == {"locations": 1}
+    assert event.counts == {"locations": 1, "places": 1, "homes": 1}
 
 
 def test_revoking_time_erases_capture_times(user, corpus):

@@ -113,7 +113,7 @@ def test_privacy_switches_grant_and_revoke_with_confirmation(client, user, corpu
     assert "location" in active_grants(user.pk)  # nothing happens before the confirmation
 
     response = client.post(reverse("consent:revoke", args=["location"]), {"confirm": "yes"}, follow=True)
-    assert "Erased: 1 locations" in response.content.decode()
+    assert "Erased: 1 homes, 1 locations, 1 places." in response.content.decode()
     assert "location" not in active_grants(user.pk)
     item.refresh_from_db()
     assert item.latitude is None

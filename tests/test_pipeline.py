@@ -27,7 +27,10 @@ def test_library_alone_reads_no_time_gps_or_camera(user, corpus):
     assert (item.width, item.height) == (640, 480)
     assert item.captured_at is None and item.camera == ""
     assert item.latitude is None and item.longitude is None
-    assert stage_outcomes(item) == {"store": "done", "display": "done", "capture_time": "skipped", "gps": "skipped"}
+    assert stage_outcomes(item) == {
+        "store": "done", "display": "done", "capture_time": "skipped", "gps": "skipped", "places": "skipped",
+        "themes": "skipped", "faces": "skipped",
+    }
     skipped = ProcessingRecord.objects.get(media=item, stage="gps")
     assert skipped.detail == "Skipped: no consent to “Use where photos were taken”."
     assert skipped.scopes == ["library", "location"]

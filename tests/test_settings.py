@@ -32,6 +32,8 @@ def start(**env):
         ({"SECRET_KEY": "x", "STORAGE_BACKEND": "ftp"}, "STORAGE_BACKEND must be one of local, s3"),
         ({"SECRET_KEY": "x", "STORAGE_BACKEND": "s3"}, "AWS_STORAGE_BUCKET_NAME must be set"),
         ({"SECRET_KEY": "x", "DATABASE_URL": "nonsense://"}, "DATABASE_URL"),
+        ({"SECRET_KEY": "x", "FACE_MIN_FRACTION": "2%"}, "FACE_MIN_FRACTION must be a number"),
+        ({"SECRET_KEY": "x", "FACE_MIN_FRACTION": "0.5"}, "FACE_MIN_FRACTION must be a number"),
     ],
 )
 def test_wrong_values_stop_start_up(env, message):

@@ -190,5 +190,34 @@
     })();
   }
 
+  // -- backfills: a newly granted choice applied to what is already stored ------------------
+  var backfills = document.getElementById("backfills");
+  if (backfills && grid) {
+    (function refresh() {
+      var rows = Array.prototype.filter.call(backfills.querySelectorAll("li"), function (li) {
+        return li.dataset.state === "running";
+      });
+      if (!rows.length) { return; }
+      var ids = rows.map(function (li) { return li.dataset.backfillId; }).join(",");
+      fetch(grid.dataset.statusUrl + "?backfills=" + ids, {credentials: "same-origin"})
+        .then(function (response) { return response.ok ? response.json() : {backfills: []}; })
+        .then(function (data) {
+          var seen = {};
+          data.backfills.forEach(function (backfill) { seen[backfill.id] = backfill; });
+          rows.forEach(function (li) {
+            var backfill = seen[li.dataset.backfillId] || {state: "stopped", done: 0, total: 0};
+            var bar = li.querySelector("progress");
+            li.dataset.state = backfill.state;
+            if (backfill.total) { bar.max = backfill.total; bar.value = backfill.done; }
+            li.querySelector(".note").textContent = backfill.state === "running"
+              ? backfill.done + " of " + backfill.total
+              : (backfill.state === "done" ? "done" : "stopped");
+          });
+        })
+        .catch(function () {})
+        .then(function () { window.setTimeout(refresh, POLL_MS); });
+    })();
+  }
+
   startPolling();
 })();

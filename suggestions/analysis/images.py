@@ -15,8 +15,8 @@ READABLE_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF", "MPO"}
 ROTATED_ORIENTATIONS = {5, 6, 7, 8}
 ORIENTATION_TAG = 0x0112
 
-# One decode serves every stage: large enough for faces 2% of the long side, for the large
-# thumbnail and for the colour and sharpness measures.
+# decode()'s default size. The pipeline decodes once for every stage at its own, larger size
+# (pipeline.decode_side(): what faces 2% of the long side need, see analysis.faces).
 DECODE_SIDE = 1600
 THUMB_SMALL = 400
 THUMB_LARGE = 1280
@@ -74,11 +74,12 @@ def header(image):
     return Header(format=image.format, width=width, height=height, orientation=turn)
 
 
-def decode(image, max_side=DECODE_SIDE):
+def decode(image, max_side=DECODE_SIDE, exact=True):
     """Decode to an RGB image, orientation applied, no larger than max_side on its long side.
 
     JPEGs are decoded at 1/2, 1/4 or 1/8 scale when that still covers max_side, which is
-    several times faster and smaller than a full decode.
+    several times faster and smaller than a full decode. With exact=False that reduced decode
+    is kept as it is (less than twice max_side) instead of being resized down to max_side.
     """
     turn = orientation(image)
     width, height = image.size
@@ -95,7 +96,7 @@ def decode(image, max_side=DECODE_SIDE):
             rgb = image.convert("RGB")
         else:
             rgb = image
-        if max(rgb.size) > max_side:
+        if max(rgb.size) > (max_side if exact else 2 * max_side):
             rgb.thumbnail((max_side, max_side), Image.Resampling.BILINEAR, reducing_gap=2.0)
     except (OSError, SyntaxError, ValueError, EOFError, RuntimeError, Image.DecompressionBombError):
         raise UnreadableMedia(_DAMAGED) from None
@@ -113,11 +114,22 @@ def decode(image, max_side=DECODE_SIDE):
     return rgb
 
 
+def shrink(image, max_side, resample=Image.Resampling.LANCZOS):
+    """A copy no larger than max_side: averaged down by a whole factor first, then resampled."""
+    scale = max_side / max(image.size)
+    if scale >= 1:
+        return image
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    # reducing_gap=1 averages down by the largest whole factor that stays above the target
+    # (8 MP to a 1280-px preview: 2x, then a light resample), several times cheaper than
+    # resampling all the pixels, and indistinguishable at preview size.
+    return image.resize(size, resample, reducing_gap=1.0)
+
+
 def jpeg_bytes(image, max_side=None, quality=82):
     """Encode an RGB image as a JPEG with no metadata at all, optionally downscaled."""
-    if max_side and max(image.size) > max_side:
-        image = image.copy()
-        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    if max_side:
+        image = shrink(image, max_side)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=quality, optimize=False, progressive=True)
     return out.getvalue()

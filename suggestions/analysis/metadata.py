@@ -86,7 +86,11 @@ def capture_time(exif):
 def camera(exif):
     if not exif:
         return ""
-    make, model = _text(exif.get(MAKE)), _text(exif.get(MODEL))
+    return camera_name(_text(exif.get(MAKE)), _text(exif.get(MODEL)))
+
+
+def camera_name(make, model):
+    """'Canon' + 'Canon EOS 40D' → 'Canon EOS 40D'; 'Apple' + 'iPhone 6' → 'Apple iPhone 6'."""
     if make and model.lower().startswith(make.split()[0].lower()):
         return model[:200]
     return " ".join(part for part in (make, model) if part)[:200]
