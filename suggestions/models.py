@@ -218,6 +218,9 @@ class Suggestion(models.Model):
     reason = models.TextField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.NEW)
     fingerprint = models.CharField(max_length=64)
+    topic = models.CharField(
+        max_length=100, blank=True, help_text="what it is about (an event, a day, a birthday), kept across new photos"
+    )
     scopes_used = models.CharField(
         max_length=100, help_text="the scopes whose data it used, comma-separated and comma-wrapped"
     )
@@ -254,3 +257,11 @@ class SuggestionItem(models.Model):
     class Meta:
         ordering = ["position"]
         constraints = [models.UniqueConstraint(fields=["suggestion", "media"], name="suggestion_item_unique")]
+
+
+class SuggestionRefresh(models.Model):
+    """When a person's debounced refresh is due, and when the last one ran."""
+
+    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suggestion_refresh")
+    due_at = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
