@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("privacy/", include("consent.urls")),
     path("library/", include("suggestions.urls")),
+    path("suggestions/", include("suggestions.feed_urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include("consent.api.urls")),

@@ -1,6 +1,6 @@
 """Anniversaries: a trip or gathering a year or more ago, shown in the days before its date comes
-round again. When the same place (or, without places, the same people) came back around the
-same time in other years, it is one recurring occasion: “Tuscany in October: 2008, 2009 and 2010”.
+round again. When the same place (the same region, or within SAME_PLACE_KM), or without places
+the same people, came back around the same time in other years, it is one recurring occasion: “Tuscany in October: 2008, 2009 and 2010”.
 """
 
 from dataclasses import dataclass
@@ -28,14 +28,18 @@ class Occasion:
     start: object
     title: str
     centre: tuple | None
+    region: str
     people: frozenset
 
 
 def _occasions(library):
-    found = [Occasion(t.key, t.photos, t.start, trip_title(t), centre_of(t.photos), frozenset()) for t in trips(library)]
+    found = [
+        Occasion(t.key, t.photos, t.start, trip_title(t), centre_of(t.photos), place_names(t.photos, 1), frozenset())
+        for t in trips(library)
+    ]
     in_trips = trip_member_keys(library)
     found += [
-        Occasion(c.key, c.photos, c.start, event_title(c), c.centre, frozenset())
+        Occasion(c.key, c.photos, c.start, event_title(c), c.centre, place_names(c.photos, 1), frozenset())
         for c in event_clusters(library)
         if c.key not in in_trips and len(c.photos) >= MIN_PHOTOS
     ]
@@ -52,7 +56,7 @@ def _same(a, b):
     if a.start.year == b.start.year or days_apart_in_year(a.start, b.start) > SAME_SEASON_DAYS:
         return False, None
     if a.centre and b.centre:
-        return distance_km(*a.centre, *b.centre) <= SAME_PLACE_KM, LOCATION
+        return (a.region and a.region == b.region) or distance_km(*a.centre, *b.centre) <= SAME_PLACE_KM, LOCATION
     shared = a.people & b.people
     if len(shared) >= 2 and len(shared) * 2 >= len(a.people | b.people):
         return True, FACES

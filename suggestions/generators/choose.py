@@ -25,6 +25,8 @@ class Choice:
 
 
 def evenly(items, count):
+    if count == 0:
+        return []
     if len(items) <= count:
         return list(items)
     if count == 1:
@@ -83,9 +85,15 @@ def choose(library, pool, limit=9, person_id=None, group=None):
         groups[group(photo) if group else None].append(photo)
 
     if not themes and not faces:
-        per_group = max(1, -(-limit // len(groups))) if groups else limit
-        ordered = _interleave(evenly(members, per_group) for members in groups.values())
-        return Choice(photos=ordered[:limit], visible=len(visible), used=frozenset(used), criteria=())
+        # Nothing tells the photos apart: share the places out fairly, each spread over its time.
+        shares, left = dict.fromkeys(groups, 0), limit
+        while left and any(shares[key] < len(members) for key, members in groups.items()):
+            for key, members in groups.items():
+                if left and shares[key] < len(members):
+                    shares[key] += 1
+                    left -= 1
+        ordered = _interleave(evenly(members, shares[key]) for key, members in groups.items())
+        return Choice(photos=ordered, visible=len(visible), used=frozenset(used), criteria=())
 
     ranked_groups = [sorted(members, key=lambda p: (-score(p), p.instant or 0, p.id)) for members in groups.values()]
     ranked_groups.sort(key=lambda members: -score(members[0]))
