@@ -15,7 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from consent.models import Grant
@@ -294,4 +294,8 @@ def suggestions_forget_media(item):
 def feed_queryset(user):
     """What the feed shows a person: not dismissed, and nothing with someone they hid."""
     hidden = MediaItem.objects.filter(suggestions=OuterRef("pk"), faces__person__hidden=True)
-    return Suggestion.objects.filter(owner=user, state__in=SHOWN).exclude(Exists(hidden))
+    return (
+        Suggestion.objects.filter(owner=user, state__in=SHOWN)
+        .exclude(Exists(hidden))
+        .order_by("-created_at", F("occasion_date").desc(nulls_last=True), "-id")
+    )

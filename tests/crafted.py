@@ -22,6 +22,7 @@ PLACES = {
     "arezzo": (43.4633, 11.8796, "Arezzo", "Tuscany", "IT"),
     "berlin": (52.5200, 13.4050, "Berlin", "Berlin", "DE"),
     "paris": (48.8566, 2.3522, "Paris", "Île-de-France", "FR"),
+    "lisbon": (38.7223, -9.1393, "Lisbon", "Lisbon", "PT"),
 }
 
 

@@ -57,13 +57,24 @@ def test_a_gathering_of_the_same_people_every_year_without_places(user):
 
 
 def test_without_places_or_people_a_big_event_is_remembered_alone(user):
-    photos(user, datetime(2022, 3, 5, 15), 10)
+    photos(user, datetime(2022, 3, 5, 12), 20, every=timedelta(minutes=15))
     [draft] = anniversaries.drafts(load(user, date(2023, 3, 1), scopes=("library", "time")))
     assert draft.title == "1 year ago: Saturday, 5 Mar 2022"
     assert draft.scopes == {"library", "time"}
     assert anniversaries.drafts(load(user, date(2023, 3, 1), scopes=("library",))) == []
 
 
-def test_small_events_have_no_anniversary(user):
-    photos(user, datetime(2022, 3, 5, 15), 7)
+def test_small_events_have_no_anniversary_of_their_own(user):
+    photos(user, datetime(2022, 3, 5, 12), 19, every=timedelta(minutes=15))
     assert anniversaries.drafts(load(user, date(2023, 3, 1))) == []
+
+
+def test_at_most_three_at_a_time_recurring_ones_first(user):
+    HomeFactory(owner=user)
+    trip(user, datetime(2019, 10, 22, 9), where="berlin")
+    trip(user, datetime(2020, 10, 22, 9), where="berlin")
+    for year, where in ((2018, "paris"), (2017, "florence"), (2016, "lisbon")):
+        trip(user, datetime(year, 10, 21, 9), where=where)
+    found = anniversaries.drafts(load(user, date(2023, 10, 18)))
+    assert len(found) == 3
+    assert found[0].title == "Berlin in October: 2019 and 2020"

@@ -1,9 +1,11 @@
 """Anniversaries: a trip or gathering a year or more ago, shown in the days before its date comes
-round again. When the same place (the same region, or within SAME_PLACE_KM), or without places
-the same people, came back around the same time in other years, it is one recurring occasion: “Tuscany in October: 2008, 2009 and 2010”.
+round again. When the same place (the same region, or within SAME_PLACE_KM) or, without places,
+the same people came back around the same time in other years, it is one recurring occasion:
+“Tuscany in October: 2008, 2009 and 2010”.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from consent.scopes import FACES, LOCATION, TIME
 
@@ -13,10 +15,12 @@ from .drafts import draft
 from .events import event_clusters, event_title
 from .library import centre_of, distance_km
 from .text import join_words, month_day_text, place_names, plural, years_text
-from .trips import trip_member_keys, trip_title, trips
+from .trips import Trip, trip_member_keys, trip_title, trips
 
 LEAD_DAYS = 7
 MIN_PHOTOS = 8
+ALONE_MIN_PHOTOS = 20  # an everyday event is remembered alone only if it was a big one (trips always are)
+MOST = 3  # at a time: the occasions of most years, then of most photos
 SAME_PLACE_KM = 30
 SAME_SEASON_DAYS = 15
 
@@ -26,28 +30,33 @@ class Occasion:
     key: int
     photos: list
     start: object
-    title: str
+    source: object  # the trip or event
     centre: tuple | None
-    region: str
-    people: frozenset
+    people: frozenset = frozenset()
+
+    @cached_property
+    def title(self):
+        return trip_title(self.source) if isinstance(self.source, Trip) else event_title(self.source)
+
+    @cached_property
+    def region(self):
+        return place_names(self.photos, 1)
 
 
 def _occasions(library):
-    found = [
-        Occasion(t.key, t.photos, t.start, trip_title(t), centre_of(t.photos), place_names(t.photos, 1), frozenset())
-        for t in trips(library)
-    ]
+    found = [Occasion(t.key, t.photos, t.start, t, centre_of(t.photos)) for t in trips(library)]
     in_trips = trip_member_keys(library)
     found += [
-        Occasion(c.key, c.photos, c.start, event_title(c), c.centre, place_names(c.photos, 1), frozenset())
+        Occasion(c.key, c.photos, c.start, c, c.centre)
         for c in event_clusters(library)
         if c.key not in in_trips and len(c.photos) >= MIN_PHOTOS
     ]
-    for occasion in found:
-        occasion.people = frozenset(
-            face.person_id for photo in occasion.photos for face in photo.faces
-            if face.person_id in library.people and not library.people[face.person_id].hidden
-        )
+    if library.people:
+        for occasion in found:
+            occasion.people = frozenset(
+                face.person_id for photo in occasion.photos for face in photo.faces
+                if face.person_id in library.people and not library.people[face.person_id].hidden
+            )
     return sorted(found, key=lambda o: o.start)
 
 
@@ -90,6 +99,9 @@ def drafts(library):
         members, used = _series([o for o in occasions if o.start < anchor.start], anchor)
         taken.update(member.key for member in members)
         pool = [photo for member in members for photo in member.photos]
+        big_enough = len(members) > 1 or isinstance(anchor.source, Trip) or len(anchor.photos) >= ALONE_MIN_PHOTOS
+        if not big_enough:
+            continue
         choice = choose(library, pool, group=lambda photo: photo.taken.year)
         if choice.visible < MIN_PHOTOS:
             continue
@@ -108,5 +120,7 @@ def drafts(library):
                 subject = f"With {join_words(names)}" if names else "Together"
             title = f"{subject} in {anchor.start:%B}: {years}"
             what = f"{choice.visible} photos from the same {'trip' if LOCATION in used else 'gathering'} around {month_day_text(date)} in {years}"
-        out.append(draft("anniversary", f"anniversary:{anchor.key}:{date.year}", title, what, choice, scopes, occasion=date))
-    return out
+        found = draft("anniversary", f"anniversary:{anchor.key}:{date.year}", title, what, choice, scopes, occasion=date)
+        out.append((len(members), choice.visible, found))
+    out.sort(key=lambda entry: entry[:2], reverse=True)
+    return [found for _, _, found in out[:MOST]]

@@ -22,6 +22,7 @@ EVENT_GAP_HOURS = 6
 EVENT_JUMP_KM = 30
 EVENT_MIN_PHOTOS = 6
 EVENT_RECENT_DAYS = 60  # older events come back as anniversaries and on-this-day instead
+EVENT_MOST = 12  # the most recent ones
 
 
 @dataclass
@@ -106,8 +107,10 @@ def drafts(library):
     in_trips = trip_member_keys(library)
     since = library.today - timedelta(days=EVENT_RECENT_DAYS)
     out = []
-    for cluster in event_clusters(library):
-        if cluster.end.date() < since or cluster.start.date() > library.today or cluster.key in in_trips:
+    for cluster in reversed(event_clusters(library)):
+        if cluster.end.date() < since or len(out) == EVENT_MOST:
+            break
+        if cluster.start.date() > library.today or cluster.key in in_trips:
             continue
         choice = choose(library, cluster.photos)
         if choice.visible < EVENT_MIN_PHOTOS:

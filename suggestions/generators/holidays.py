@@ -3,6 +3,7 @@ the days before that holiday comes round again there."""
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 
 import holidays as calendars
 from holidays.registry import COUNTRIES
@@ -18,22 +19,20 @@ MIN_PHOTOS = 3
 COUNTRY_NAMES = {entry[1]: re.sub(r"(?<=[a-z])(?=[A-Z])", " ", entry[0]) for entry in COUNTRIES.values()}
 
 
-def _calendar(cache, country, year):
-    """{date: name} of national public holidays, in English where the package has it; {} if unknown."""
-    if (country, year) not in cache:
-        try:
-            days = calendars.country_holidays(country, years=year, language="en_US")
-        except (NotImplementedError, KeyError):
-            days = {}
-        cache[country, year] = {
-            day: name.split("; ")[0] for day, name in days.items() if "(observed)" not in name and "estimated" not in name
-        }
-    return cache[country, year]
+@lru_cache(maxsize=4096)
+def _calendar(country, year):
+    """{date: name} of national public holidays, in English where the package has it; {} if unknown.
+    Building one takes milliseconds, so each is kept for the life of the process."""
+    try:
+        days = calendars.country_holidays(country, years=year, language="en_US")
+    except (NotImplementedError, KeyError):
+        return {}
+    return {day: name.split("; ")[0] for day, name in days.items() if "(observed)" not in name and "estimated" not in name}
 
 
-def _next(cache, country, name, today):
+def _next(country, name, today):
     for year in (today.year, today.year + 1):
-        for day, day_name in sorted(_calendar(cache, country, year).items()):
+        for day, day_name in sorted(_calendar(country, year).items()):
             if day_name == name and day >= today:
                 return day
     return None
@@ -42,16 +41,15 @@ def _next(cache, country, name, today):
 def drafts(library):
     if not library.allows(TIME, LOCATION):
         return []
-    today, cache = library.today, library.cache.setdefault("holidays", {})
-    found = defaultdict(list)
+    today, found = library.today, defaultdict(list)
     for photo in library.dated:
         if photo.country and photo.day < today:
-            name = _calendar(cache, photo.country.upper(), photo.taken.year).get(photo.day)
+            name = _calendar(photo.country.upper(), photo.taken.year).get(photo.day)
             if name:
                 found[photo.country.upper(), name].append(photo)
     out = []
     for (country, name), pool in found.items():
-        occasion = _next(cache, country, name, today)
+        occasion = _next(country, name, today)
         if occasion is None or (occasion - today).days > LEAD_DAYS:
             continue
         choice = choose(library, pool, group=lambda photo: photo.taken.year)

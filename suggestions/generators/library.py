@@ -136,9 +136,14 @@ def home_from_photos(photos):
     )
 
 
+_OFFSETS = {}
+
+
 def _local(captured_at, offset):
     """The camera's wall clock (MediaItem.captured_local, from a plain row)."""
-    return captured_at.astimezone(dt_timezone(timedelta(minutes=offset or 0))).replace(tzinfo=None)
+    if offset not in _OFFSETS:
+        _OFFSETS[offset] = timedelta(minutes=offset or 0)
+    return captured_at.astimezone(dt_timezone.utc).replace(tzinfo=None) + _OFFSETS[offset]
 
 
 def library_load(owner_id, scopes, today):

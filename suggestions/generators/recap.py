@@ -20,9 +20,10 @@ FPS = 25
 HOLD_SECONDS = 3.0  # each photo, fades included
 FADE_SECONDS = 0.8
 ZOOM = 1.12  # how far the camera moves in (or out) over one photo
-OVERSCAN = 1.4  # photos are prepared this much larger than a frame, so zooming keeps detail
+OVERSCAN = 1.25  # photos are prepared this much larger than a frame, so zooming keeps detail
 MIN_KEPT_AREA = 0.6  # a photo whose frame-shaped crop would lose more is shown whole instead
 MAX_PHOTOS = 12
+X264 = {"crf": "23", "preset": "veryfast", "profile": "high", "g": str(2 * FPS)}
 
 
 def recap_seconds(count):
@@ -75,7 +76,7 @@ class _Shot:
         x0, y0, x1, y1 = (round(a + (b - a) * e) for a, b in zip(self.start, self.end))
         crop = np.ascontiguousarray(self.planes[:, y0:y1, x0:x1])
         return av.VideoFrame.from_ndarray(crop, format="yuv444p").reformat(
-            width=size[0], height=size[1], format="yuv420p", interpolation="BICUBIC"
+            width=size[0], height=size[1], format="yuv420p", interpolation="BILINEAR"
         )
 
 
@@ -105,15 +106,15 @@ def recap_render(tiles, load):
         with av.open(path, "w", format="mp4", options={"movflags": "+faststart"}) as container:
             stream = container.add_stream("libx264", rate=FPS)
             stream.width, stream.height, stream.pix_fmt = frame[0], frame[1], "yuv420p"
-            stream.options = {"crf": "23", "preset": "veryfast", "profile": "high", "g": str(2 * FPS)}
+            stream.options = dict(X264)
             for number in range(total):
                 index = min(number // step, len(tiles) - 1)
                 video_frame = shot(index).frame((number - index * step) / (hold - 1), frame)
                 if index > 0 and number - index * step < fade:
                     # YUV is an affine function of RGB, so blending in YUV is blending the pictures.
                     previous = shot(index - 1).frame((number - (index - 1) * step) / (hold - 1), frame).to_ndarray()
-                    alpha = (number - index * step + 1) / (fade + 1)
-                    mixed = previous * (1 - alpha) + video_frame.to_ndarray() * alpha
+                    weight = round(256 * (number - index * step + 1) / (fade + 1))
+                    mixed = (previous.astype(np.uint16) * (256 - weight) + video_frame.to_ndarray() * np.uint16(weight)) >> 8
                     video_frame = av.VideoFrame.from_ndarray(mixed.astype(np.uint8), format="yuv420p")
                 elif index > 0:
                     shots.pop(index - 1, None)
