@@ -4,7 +4,7 @@ from collections import Counter
 
 from consent import scopes
 
-from .models import Face, Home, MediaItem, Person, Suggestion, Tombstone, user_prefix
+from .models import Face, Home, MediaItem, Person, Suggestion, SuggestionRefresh, Tombstone, user_prefix
 from .storage import delete_files, files_under
 
 
@@ -25,6 +25,7 @@ def erase_library(user):
     Person.objects.filter(owner=user).delete()
     items.delete()
     Tombstone.objects.filter(owner=user).delete()
+    SuggestionRefresh.objects.filter(owner=user).delete()
     counts["files"] += delete_files(names)
     counts["files"] += delete_files(files_under(user_prefix(user.pk)))
     return counts

@@ -7,7 +7,7 @@ import pytest
 
 from consent.services import scopes_revoke
 from suggestions import feed
-from suggestions.models import Suggestion, SuggestionItem
+from suggestions.models import Suggestion, SuggestionItem, SuggestionRefresh
 
 from .conftest import grant
 from .crafted import pictured
@@ -93,3 +93,26 @@ def test_a_render_checks_consent_when_it_runs(user, stored_files):
     assert stored_files() == before
     suggestion.refresh_from_db()
     assert not suggestion.asset
+
+
+def test_revoking_the_library_removes_every_suggestion_and_its_files(user, suggested, stored_files):
+    scopes_revoke(user, ["library"], method="web")
+    assert not Suggestion.objects.filter(owner=user).exists()
+    assert not SuggestionRefresh.objects.filter(owner=user).exists()
+    assert not [name for name in stored_files() if name.startswith(f"users/{user.pk}/")]
+
+
+def test_a_scope_revoked_while_drafting_is_checked_again_before_writing(user, monkeypatch):
+    grant(user, "library", "time", "location")
+    library_of_every_kind(user)
+    drafts_for = feed.drafts_for
+
+    def revoke_meanwhile(library):
+        drafts = drafts_for(library)
+        assert any("location" in draft.scopes for draft in drafts)
+        scopes_revoke(user, ["location"], method="web")
+        return drafts
+
+    monkeypatch.setattr(feed, "drafts_for", revoke_meanwhile)
+    created = feed.suggestions_refresh(user.pk, today=TODAY).created
+    assert created and not any("location" in s.scope_keys for s in Suggestion.objects.filter(owner=user))
