@@ -130,3 +130,37 @@ def test_the_loader_is_asked_for_enough_pixels():
 
     collage_render(tiles, load)
     assert asked and asked[0] >= LONG_SIDE - 24
+
+
+def test_a_large_cell_is_drawn_from_the_original_with_its_orientation_applied(user, private_storage):
+    from consent.scopes import LIBRARY, TIME
+    from suggestions import feed
+    from suggestions.models import MediaItem, Suggestion, SuggestionItem
+    from suggestions.storage import save_bytes
+
+    from .conftest import grant
+    from .factories import SuggestionFactory
+
+    grant(user, LIBRARY, TIME)
+    upright = Image.new("RGB", (1600, 2400), (40, 90, 140))
+    upright.paste((255, 0, 0), (0, 0, 1600, 240))  # a red band along the top, as the photo is seen
+    stored = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored on its side: "rotate 90° clockwise to display"
+    upright.transpose(Image.Transpose.ROTATE_90).save(stored, "JPEG", exif=exif.tobytes())
+    preview = io.BytesIO()
+    Image.new("RGB", (853, 1280), (40, 90, 140)).save(preview, "JPEG")  # without the band: only the original has it
+    item = MediaItem.objects.create(
+        owner=user, kind="photo", status="analyzed", sha256="a" * 64, original_name="side.jpg", mime="image/jpeg",
+        bytes=len(stored.getvalue()), width=1600, height=2400,
+        original=save_bytes(f"users/{user.pk}/originals/side.jpg", stored.getvalue()),
+        thumb_large=save_bytes(f"users/{user.pk}/thumbs/side.jpg", preview.getvalue()),
+    )
+    suggestion = SuggestionFactory(owner=user)
+    SuggestionItem.objects.create(suggestion=suggestion, media=item, position=0)
+    feed.suggestion_render(suggestion.pk)
+    collage = Image.open(private_storage / Suggestion.objects.get(pk=suggestion.pk).asset.name).convert("RGB")
+    pixels = np.asarray(collage).astype(int)
+    top, bottom = pixels[20, 40:-40], pixels[-20, 40:-40]
+    assert (top[:, 0] > 200).all() and (top[:, 1] < 70).all()
+    assert (bottom[:, 0] < 100).all()
