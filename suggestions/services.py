@@ -296,7 +296,6 @@ def media_delete(item):
         delete_files(names)
 
 
-
 # The suggestion operations live in feed.py; the API and the pages may reach them from here too.
 suggestion_save = feed.suggestion_save
 suggestion_dismiss = feed.suggestion_dismiss

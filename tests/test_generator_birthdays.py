@@ -1,6 +1,6 @@
 """Birthdays: a few days before, the person's best photos of the past year; never for hidden people."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from suggestions.generators import events
 from suggestions.generators.events import event_clusters
 
-from .crafted import EVERY_SCOPE, load, photo, photos
+from .crafted import load, photo, photos
 from .factories import FaceFactory, PersonFactory
 
 TODAY = date(2024, 6, 20)

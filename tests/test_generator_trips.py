@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from suggestions.generators import events, trips
 from suggestions.generators.library import distance_km
 
-from .crafted import PLACES, load, photo, photos
+from .crafted import PLACES, load, photos
 from .factories import HomeFactory
 
 TODAY = date(2023, 11, 1)

@@ -1,7 +1,6 @@
 """The refresh service: stores new suggestions, keeps saved ones, never brings back a dismissed one,
 renders in the worker, is debounced after analysis and runs daily; deleted photos leave suggestions."""
 
-import io
 from datetime import date, datetime, timedelta
 
 import pytest

@@ -119,8 +119,10 @@ def drafts(library):
                 names = sorted(library.people[pid].name for pid in anchor.people if library.people[pid].name)
                 subject = f"With {join_words(names)}" if names else "Together"
             title = f"{subject} in {anchor.start:%B}: {years}"
-            what = f"{choice.visible} photos from the same {'trip' if LOCATION in used else 'gathering'} around {month_day_text(date)} in {years}"
-        found = draft("anniversary", f"anniversary:{anchor.key}:{date.year}", title, what, choice, scopes, occasion=date)
+            same = "trip" if LOCATION in used else "gathering"
+            what = f"{choice.visible} photos from the same {same} around {month_day_text(date)} in {years}"
+        topic = f"anniversary:{anchor.key}:{date.year}"
+        found = draft("anniversary", topic, title, what, choice, scopes, occasion=date)
         out.append((len(members), choice.visible, found))
     out.sort(key=lambda entry: entry[:2], reverse=True)
     return [found for _, _, found in out[:MOST]]

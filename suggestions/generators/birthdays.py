@@ -38,10 +38,6 @@ def drafts(library):
             f"{person.name}’s birthday is {when} (the date you gave). {choice.visible} photos of them "
             f"from the past year"
         )
-        out.append(
-            draft(
-                "birthday", f"birthday:{person.id}:{birthday.year}", f"{person.name}’s birthday, {month_day_text(birthday)}",
-                what, choice, {TIME, FACES}, occasion=birthday,
-            )
-        )
+        topic, title = f"birthday:{person.id}:{birthday.year}", f"{person.name}’s birthday, {month_day_text(birthday)}"
+        out.append(draft("birthday", topic, title, what, choice, {TIME, FACES}, occasion=birthday))
     return out

@@ -21,10 +21,13 @@ LEAF = None
 
 
 def h(*children):
-    return ("h", [child if isinstance(child, tuple) and not isinstance(child[0], str) else (1, child) for child in children])
+    """Side by side; a child is a subtree or (weight, subtree)."""
+    weighted = lambda child: isinstance(child, tuple) and not isinstance(child[0], str)  # noqa: E731
+    return ("h", [child if weighted(child) else (1, child) for child in children])
 
 
 def v(*children):
+    """Stacked."""
     return ("v", h(*children)[1])
 
 

@@ -9,11 +9,17 @@ EPSILON = 1e-6
 
 
 def _inside(box, face):
-    return box[0] <= face[0] + EPSILON and box[1] <= face[1] + EPSILON and face[2] <= box[2] + EPSILON and face[3] <= box[3] + EPSILON
+    return (
+        box[0] <= face[0] + EPSILON and box[1] <= face[1] + EPSILON
+        and face[2] <= box[2] + EPSILON and face[3] <= box[3] + EPSILON
+    )
 
 
 def _apart(box, face):
-    return face[2] <= box[0] + EPSILON or face[0] >= box[2] - EPSILON or face[3] <= box[1] + EPSILON or face[1] >= box[3] - EPSILON
+    return (
+        face[2] <= box[0] + EPSILON or face[0] >= box[2] - EPSILON
+        or face[3] <= box[1] + EPSILON or face[1] >= box[3] - EPSILON
+    )
 
 
 def cuts_face(box, faces):
@@ -84,8 +90,7 @@ def contain(image, size):
     background = small.filter(ImageFilter.GaussianBlur(6)).resize(size, Image.Resampling.BILINEAR)
     background = Image.eval(background, lambda value: int(value * 0.7))
     scale = min(width / image.width, height / image.height)
-    fitted = image.resize(
-        (max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.Resampling.LANCZOS, reducing_gap=3.0
-    )
+    fitted_size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    fitted = image.resize(fitted_size, Image.Resampling.LANCZOS, reducing_gap=3.0)
     background.paste(fitted, ((width - fitted.width) // 2, (height - fitted.height) // 2))
     return background

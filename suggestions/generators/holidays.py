@@ -27,7 +27,8 @@ def _calendar(country, year):
         days = calendars.country_holidays(country, years=year, language="en_US")
     except (NotImplementedError, KeyError):
         return {}
-    return {day: name.split("; ")[0] for day, name in days.items() if "(observed)" not in name and "estimated" not in name}
+    names = {day: name.split("; ")[0] for day, name in days.items()}
+    return {day: name for day, name in names.items() if "(observed)" not in name and "estimated" not in name}
 
 
 def _next(country, name, today):

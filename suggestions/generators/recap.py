@@ -114,7 +114,8 @@ def recap_render(tiles, load):
                     # YUV is an affine function of RGB, so blending in YUV is blending the pictures.
                     previous = shot(index - 1).frame((number - (index - 1) * step) / (hold - 1), frame).to_ndarray()
                     weight = round(256 * (number - index * step + 1) / (fade + 1))
-                    mixed = (previous.astype(np.uint16) * (256 - weight) + video_frame.to_ndarray() * np.uint16(weight)) >> 8
+                    current = video_frame.to_ndarray()
+                    mixed = (previous.astype(np.uint16) * (256 - weight) + current * np.uint16(weight)) >> 8
                     video_frame = av.VideoFrame.from_ndarray(mixed.astype(np.uint8), format="yuv420p")
                 elif index > 0:
                     shots.pop(index - 1, None)

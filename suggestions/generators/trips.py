@@ -61,7 +61,8 @@ def trips(library):
                     pending.append(cluster)
                 continue
             away = distance_km(home.lat, home.lon, *cluster.centre)
-            if away > TRIP_KM and (not run or cluster.photos[0].instant - run[-1].photos[-1].instant <= TRIP_GAP_DAYS * 86400):
+            soon = not run or cluster.photos[0].instant - run[-1].photos[-1].instant <= TRIP_GAP_DAYS * 86400
+            if away > TRIP_KM and soon:
                 run += pending + [cluster]
                 farthest = max(farthest, away)
             else:
@@ -96,7 +97,6 @@ def drafts(library):
             f"{choice.visible} photos from {trip.days} days{f' in {places}' if places else ' away'}, "
             f"{span_text(trip.start.date(), trip.end.date())}, more than {TRIP_KM} km from home"
         )
-        out.append(
-            draft("trip", f"trip:{trip.key}", trip_title(trip), what, choice, {TIME, LOCATION}, occasion=trip.start.date())
-        )
+        topic, title = f"trip:{trip.key}", trip_title(trip)
+        out.append(draft("trip", topic, title, what, choice, {TIME, LOCATION}, occasion=trip.start.date()))
     return out
