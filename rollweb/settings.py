@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -255,6 +256,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "suggestions.tasks.recluster_all_people",
         "schedule": timedelta(seconds=env_int("RECLUSTER_INTERVAL_SECONDS", 6 * 3600, minimum=60)),
     },
+}
+
+# Suggestions: a refresh waits this long after new analysis, so that a batch makes one refresh;
+# occasions that come with the date (birthdays, on this day, holidays) are refreshed every night.
+SUGGESTIONS_DEBOUNCE_SECONDS = env_int("SUGGESTIONS_DEBOUNCE_SECONDS", 30)
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE["refresh-suggestions-daily"] = {
+    "task": "suggestions.tasks.refresh_everyones_suggestions",
+    "schedule": crontab(hour=0, minute=10),
+}
+CELERY_BEAT_SCHEDULE["requeue-overdue-suggestion-refreshes"] = {
+    "task": "suggestions.tasks.requeue_overdue_refreshes",
+    "schedule": timedelta(minutes=5),
 }
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

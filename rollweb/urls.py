@@ -11,6 +11,7 @@ urlpatterns = [
     path("privacy/", include("consent.urls")),
     path("library/", include("suggestions.urls")),
     path("people/", include("suggestions.people_urls")),
+    path("suggestions/", include("suggestions.feed_urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include("consent.api.urls")),

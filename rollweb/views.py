@@ -6,6 +6,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from consent.services import needs_onboarding
+from suggestions import feed_views
 
 from .forms import SignupForm
 from .health import run_checks
@@ -16,7 +17,7 @@ def home(request):
         return render(request, "landing.html")
     if needs_onboarding(request.user):
         return redirect("consent:onboarding")
-    return redirect("library:index")
+    return feed_views.index(request)
 
 
 def signup(request):

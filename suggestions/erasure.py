@@ -4,7 +4,18 @@ from collections import Counter
 
 from consent import scopes
 
-from .models import Backfill, Face, Home, MediaItem, Person, ProcessingRecord, Suggestion, Tombstone, user_prefix
+from .models import (
+    Backfill,
+    Face,
+    Home,
+    MediaItem,
+    Person,
+    ProcessingRecord,
+    Suggestion,
+    SuggestionRefresh,
+    Tombstone,
+    user_prefix,
+)
 from .storage import delete_files, files_under
 
 # What the ledger says about a stage that ran under a scope that is then withdrawn: the fact
@@ -49,6 +60,7 @@ def erase_library(user):
     items.delete()
     Tombstone.objects.filter(owner=user).delete()
     Backfill.objects.filter(owner=user).delete()
+    SuggestionRefresh.objects.filter(owner=user).delete()
     counts["files"] += delete_files(names)
     counts["files"] += delete_files(files_under(user_prefix(user.pk)))
     return counts

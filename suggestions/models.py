@@ -229,6 +229,9 @@ class Suggestion(models.Model):
     reason = models.TextField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.NEW)
     fingerprint = models.CharField(max_length=64)
+    topic = models.CharField(
+        max_length=100, blank=True, help_text="what it is about (an event, a day, a birthday), kept across new photos"
+    )
     scopes_used = models.CharField(
         max_length=100, help_text="the scopes whose data it used, comma-separated and comma-wrapped"
     )
@@ -292,3 +295,9 @@ class Backfill(models.Model):
 
     def __str__(self):
         return f"{self.scope} backfill: {self.done}/{self.total} ({self.state})"
+class SuggestionRefresh(models.Model):
+    """When a person's debounced refresh is due, and when the last one ran."""
+
+    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suggestion_refresh")
+    due_at = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)

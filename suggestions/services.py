@@ -14,7 +14,7 @@ from django.utils import timezone
 from consent.scopes import FACES, LIBRARY, SCOPES, SYNC
 from consent.services import ScopeNotGranted, active_grants, scope_guard
 
-from . import pipeline
+from . import feed, pipeline
 from .analysis import UnreadableMedia, images
 from .analysis.filetypes import HEAD_BYTES, SUPPORTED, sniff
 from .models import Face, MediaItem, ProcessingRecord, Tombstone
@@ -256,6 +256,7 @@ def media_analyze(item_id):
         raise
     else:
         _finish(item, MediaItem.Status.ANALYZED)
+        feed.suggestions_refresh_soon(item.owner_id)
     finally:
         source.close()
     return MediaItem.objects.filter(pk=item_id).first()
@@ -291,6 +292,7 @@ def media_delete(item):
     with transaction.atomic():
         names = item.stored_files()
         Tombstone.objects.get_or_create(owner_id=item.owner_id, sha256=item.sha256)
+        feed.suggestions_forget_media(item)
         item.delete()
         delete_files(names)
         derived_tidy(item.owner_id, burst=item.burst)
@@ -323,3 +325,8 @@ def people_recluster_if_allowed(user_id):
         return people_recluster(user_id)
     except ScopeNotGranted:
         return {}
+# The suggestion operations live in feed.py; the API and the pages may reach them from here too.
+suggestion_save = feed.suggestion_save
+suggestion_dismiss = feed.suggestion_dismiss
+suggestion_seen = feed.suggestion_seen
+suggestions_refresh = feed.suggestions_refresh

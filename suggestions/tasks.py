@@ -7,7 +7,7 @@ import gc
 from celery import shared_task
 from celery.signals import task_postrun, worker_init
 
-from . import backfill, services
+from . import backfill, feed, services
 
 
 @shared_task(name="suggestions.tasks.analyze_media")
@@ -62,3 +62,24 @@ def return_memory(**kwargs):
     trim = getattr(_libc, "malloc_trim", None)
     if trim is not None:
         trim(0)
+@shared_task(name="suggestions.tasks.refresh_suggestions")
+def refresh_suggestions(user_id, debounced=True):
+    if debounced:
+        feed.suggestions_refresh_due(user_id)
+    else:
+        feed.suggestions_refresh(user_id)
+
+
+@shared_task(name="suggestions.tasks.render_suggestion")
+def render_suggestion(suggestion_id):
+    feed.suggestion_render(suggestion_id)
+
+
+@shared_task(name="suggestions.tasks.refresh_everyones_suggestions")
+def refresh_everyones_suggestions():
+    return feed.suggestions_refresh_everyone()
+
+
+@shared_task(name="suggestions.tasks.requeue_overdue_refreshes")
+def requeue_overdue_refreshes():
+    return len(feed.suggestions_requeue_overdue())

@@ -1,0 +1,18 @@
+"""Suggestion generators, one module per kind, and the renderers of their visuals.
+
+Each generator is a function from a person's analysed library (`library.Library`, plain rows
+loaded once) to drafts (`drafts.Draft`); none touches the database.
+"""
+
+from . import anniversaries, birthdays, events, holidays, on_this_day, recaps, trips
+
+GENERATORS = (events, trips, recaps, on_this_day, birthdays, anniversaries, holidays)
+
+
+def drafts_for(library):
+    """Every draft the library supports today, one per fingerprint."""
+    found = {}
+    for generator in GENERATORS:
+        for draft in generator.drafts(library):
+            found.setdefault(draft.fingerprint, draft)
+    return list(found.values())

@@ -1,0 +1,132 @@
+"""The suggestion feed pages: cards, save, dismiss, download and “why this?”."""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST
+
+from consent.scopes import FACES, LIBRARY, LOCATION, ORDER, SCOPES, THEMES, TIME
+from consent.services import active_grants
+
+from . import feed
+from .models import MediaItem, Suggestion, SuggestionItem
+from .storage import file_response
+
+PAGE_SIZE = 10
+
+# What each scope adds to the feed, for the empty states and the “more suggestions” note.
+ENABLES = {
+    TIME: "events, recap videos, “on this day”, anniversaries and birthdays",
+    LOCATION: "trips, public holidays and place names in titles",
+    FACES: "birthdays of the people you name, and crops that never cut a face",
+    THEMES: "picking your sharpest shots, one per burst, without near-duplicates",
+}
+
+
+@dataclass
+class Card:
+    suggestion: Suggestion
+    items: list
+    scopes: list
+
+    @property
+    def is_video(self):
+        return self.suggestion.kind in feed.VIDEO_KINDS
+
+
+def _cards(suggestions):
+    return [
+        Card(
+            suggestion=suggestion,
+            items=[link.media for link in suggestion.links],
+            scopes=[SCOPES[key] for key in ORDER if key in suggestion.scope_keys],
+        )
+        for suggestion in suggestions
+    ]
+
+
+def _with_items(queryset):
+    links = SuggestionItem.objects.select_related("media").order_by("position")
+    return queryset.prefetch_related(Prefetch("suggestionitem_set", queryset=links, to_attr="links"))
+
+
+def _owned(request, pk):
+    return get_object_or_404(Suggestion.objects.exclude(state=Suggestion.State.DISMISSED), pk=pk, owner=request.user)
+
+
+def _missing_scopes(grants):
+    return [(SCOPES[key], ENABLES[key]) for key in ORDER if key in ENABLES and key not in grants]
+
+
+@login_required
+def index(request):
+    saved_only = request.GET.get("show") == "saved"
+    suggestions = feed.feed_queryset(request.user)
+    if saved_only:
+        suggestions = suggestions.filter(state=Suggestion.State.SAVED)
+    page = Paginator(_with_items(suggestions), PAGE_SIZE).get_page(request.GET.get("page"))
+    cards = _cards(page.object_list)
+    feed.suggestions_mark_seen(request.user.pk, [card.suggestion.pk for card in cards])
+    grants = active_grants(request.user.pk)
+    return render(
+        request,
+        "suggestions/feed.html",
+        {
+            "page": page,
+            "cards": cards,
+            "saved_only": saved_only,
+            "library_on": LIBRARY in grants,
+            "library_scope": SCOPES[LIBRARY],
+            "has_photos": MediaItem.objects.filter(owner=request.user).exists(),
+            "missing": _missing_scopes(grants),
+        },
+    )
+
+
+@login_required
+def detail(request, pk):
+    suggestion = _with_items(Suggestion.objects.filter(pk=_owned(request, pk).pk)).get()
+    feed.suggestion_seen(suggestion)
+    return render(request, "suggestions/suggestion_detail.html", {"card": _cards([suggestion])[0]})
+
+
+@login_required
+def asset(request, pk):
+    suggestion = _owned(request, pk)
+    if not suggestion.asset:
+        raise Http404
+    download = None
+    if request.GET.get("download"):
+        extension = "mp4" if suggestion.asset_mime == "video/mp4" else "jpg"
+        download = f"{slugify(suggestion.title) or 'suggestion'}.{extension}"
+    return file_response(suggestion.asset.name, suggestion.asset_mime, download_name=download)
+
+
+def _back(request):
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect("feed:index")
+
+
+@login_required
+@require_POST
+def save(request, pk):
+    suggestion = feed.suggestion_save(_owned(request, pk))
+    messages.success(request, f"Saved “{suggestion.title}”. It stays here until you dismiss it.")
+    return _back(request)
+
+
+@login_required
+@require_POST
+def dismiss(request, pk):
+    suggestion = feed.suggestion_dismiss(_owned(request, pk))
+    messages.info(request, f"Dismissed “{suggestion.title}”. It will not be suggested again.")
+    return _back(request)

@@ -1,0 +1,71 @@
+"""Words for titles and reasons: dates, spans, lists and the names of places."""
+
+from collections import Counter
+
+from consent.scopes import FACES, LOCATION, THEMES, TIME
+
+# What each scope's data is called when a reason says what it used.
+DATA_WORDS = {TIME: "capture times", LOCATION: "places", FACES: "people", THEMES: "picture quality"}
+
+
+def join_words(words):
+    words = list(words)
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def day_text(day):
+    return f"{day.day} {day:%b %Y}"
+
+
+def month_day_text(day):
+    return f"{day.day} {day:%B}"
+
+
+def span_text(start, end):
+    """22 Oct 2008 · 22–24 Oct 2008 · 30 Oct – 2 Nov 2008 · 30 Dec 2008 – 2 Jan 2009"""
+    if start == end:
+        return day_text(start)
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{end.day} {end:%b %Y}"
+    if start.year == end.year:
+        return f"{start.day} {start:%b} – {end.day} {end:%b %Y}"
+    return f"{day_text(start)} – {day_text(end)}"
+
+
+def years_text(years):
+    return join_words(str(year) for year in sorted(set(years)))
+
+
+def plural(count, word):
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def duration_text(seconds):
+    hours = seconds / 3600
+    if hours < 1:
+        return plural(max(1, round(seconds / 60)), "minute")
+    if hours < 36:
+        return plural(round(hours), "hour")
+    return plural(round(hours / 24), "day")
+
+
+def place_names(photos, limit=2):
+    """The regions (or places) most photos were taken in: “Tuscany”, “Tuscany and Umbria”."""
+    names = Counter(photo.region or photo.place for photo in photos if photo.located and (photo.region or photo.place))
+    return join_words(name for name, _ in names.most_common(limit))
+
+
+def local_place(photos):
+    """The place most photos were taken in, for a short event: “Florence”."""
+    names = Counter(photo.place or photo.region for photo in photos if photo.located and (photo.place or photo.region))
+    return names.most_common(1)[0][0] if names else ""
+
+
+def reason_text(what, criteria, scopes):
+    """“<what>, chosen for <criteria>. Uses your <data>.”"""
+    chosen = f", chosen for {join_words(criteria)}" if criteria else ""
+    data = [words for key, words in DATA_WORDS.items() if key in scopes]
+    uses = f" Uses your {join_words(data)}." if data else " Uses only the photos themselves."
+    return f"{what}{chosen}.{uses}"
