@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -203,6 +204,9 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 200
 MAX_IMAGE_PIXELS = env_int("MAX_IMAGE_PIXELS", 120_000_000, minimum=1)
 
 FACE_RETENTION_DAYS = env_int("FACE_RETENTION_DAYS", 365, minimum=1)
+# Who answers for the processing, as named in consent receipts and data exports.
+CONTROLLER_NAME = env.str("CONTROLLER_NAME", default="rollweb")
+CONTROLLER_CONTACT = env.str("CONTROLLER_CONTACT", default="privacy@localhost")
 # A claimed item whose worker has not finished within this many seconds is re-queued.
 PROCESSING_LEASE_SECONDS = env_int("PROCESSING_LEASE_SECONDS", 600, minimum=1)
 
@@ -237,6 +241,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "suggestions.tasks.requeue_stuck_media",
         "schedule": timedelta(seconds=env_int("SWEEP_INTERVAL_SECONDS", 60, minimum=1)),
     },
+    # Consent rules that run on a clock (published on the privacy page).
+    "expire-lapsed-grants": {"task": "consent.tasks.expire_lapsed_grants", "schedule": crontab(minute=5)},
+    "pause-stale-notices": {"task": "consent.tasks.pause_stale_notices", "schedule": crontab(minute=10)},
+    "enforce-face-retention": {"task": "consent.tasks.enforce_face_retention", "schedule": crontab(hour=3, minute=30)},
+    "sweep-exports": {"task": "consent.tasks.sweep_exports", "schedule": crontab(minute="*/15")},
 }
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -10,10 +10,16 @@ class SuggestionsConfig(AppConfig):
         from PIL import Image
 
         from consent.erasure import register_eraser
+        from consent.export import register_exporter
+        from consent.retention import register_activity
 
-        from .erasure import ERASERS
+        from . import export
+        from .erasure import ERASERS, REMAINS
+        from .services import last_uploads
 
         # Pillow's own guard, at the same limit rollweb checks explicitly.
         Image.MAX_IMAGE_PIXELS = settings.MAX_IMAGE_PIXELS
         for scope, eraser in ERASERS.items():
-            register_eraser(scope, eraser)
+            register_eraser(scope, eraser, remains=REMAINS.get(scope))
+        register_exporter("library", export.write, count=export.count, readme=export.README)
+        register_activity(last_uploads)

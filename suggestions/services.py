@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from consent.scopes import LIBRARY, SCOPES, SYNC
@@ -17,6 +17,7 @@ from consent.services import ScopeNotGranted, active_grants, scope_guard
 from . import pipeline
 from .analysis import UnreadableMedia, images
 from .analysis.filetypes import HEAD_BYTES, SUPPORTED, sniff
+from .erasure import erase_item_copies
 from .models import MediaItem, ProcessingRecord, Tombstone
 from .storage import delete_files
 
@@ -290,6 +291,13 @@ def media_delete(item):
     with transaction.atomic():
         names = item.stored_files()
         Tombstone.objects.get_or_create(owner_id=item.owner_id, sha256=item.sha256)
+        erase_item_copies(item)
         item.delete()
         delete_files(names)
 
+
+
+def last_uploads(user_ids):
+    """{user_id: time of their latest upload}: uploading counts as activity (face data retention)."""
+    rows = MediaItem.objects.filter(owner_id__in=user_ids).values("owner_id").annotate(last=Max("created_at"))
+    return {row["owner_id"]: row["last"] for row in rows}
