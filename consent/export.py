@@ -338,3 +338,7 @@ def erase_exports(user):
 
 def export_remains(user):
     return {"exports": Export.objects.filter(user=user).count()}
+
+
+def download_name(export):
+    return f"rollweb-export-{export.created_at:%Y%m%d-%H%M}.zip"

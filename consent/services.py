@@ -51,6 +51,10 @@ class ScopeState:
         return self.grant is not None and not self.paused
 
     @property
+    def notice_changes(self):
+        return notice_changes(self.grant) if self.paused else []
+
+    @property
     def renewal_due(self):
         """A time-limited grant close to its end: the person is asked to renew it."""
         if not self.granted or self.grant.expires_at is None:
@@ -110,6 +114,15 @@ def consent_state(user):
         )
         states.append(ScopeState(scope=SCOPES[key], grant=grant, paused=paused))
     return states
+
+
+def notice_changes(grant):
+    """The lines of a scope's notice that say something other than when `grant` was given."""
+    if grant is None or grant.notice_version == SCOPES[grant.scope].notice_version:
+        return []
+    shown = Notice.objects.filter(scope=grant.scope, version=grant.notice_version).first()
+    before = set(shown.text.splitlines()) if shown else set()
+    return [line for line in SCOPES[grant.scope].notice_text.splitlines() if line not in before]
 
 
 def needs_onboarding(user):
