@@ -8,6 +8,7 @@ consent was given, withdrawn and honoured.
 from collections import Counter
 
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
@@ -28,7 +29,7 @@ def account_erase(user, *, method):
         counts["sessions"] = _sessions_end(user.pk)
         # The operators' log keeps that an operator acted, not whom it concerned by name.
         LogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(type(user)), object_id=str(user.pk)
+            content_type=ContentType.objects.get_for_model(get_user_model()), object_id=str(user.pk)
         ).update(object_repr="erased account")
         Grant.objects.filter(record=record).delete()
         ConsentEvent.objects.create(
