@@ -62,7 +62,7 @@ def test_account_deletion_leaves_no_file_and_no_row(client, user, other_user, co
     last = ConsentEvent.objects.filter(record_id=record_id).first()
     assert last.kind == "account_erasure" and last.method == "web"
     assert last.counts["media"] == 1 and last.counts["faces"] == 1 and last.counts["exports"] == 1
-    assert last.counts["sessions"] == 1  # the phone's; the browser's own session is ended by signing out
+    assert last.counts["sessions"] == 2  # this browser and the phone
     assert erasure_leftovers(user.pk, scopes=["library"], account=True) == []
 
     # Signed out here and on the other device.
