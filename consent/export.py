@@ -212,6 +212,7 @@ def export_claim(export_id, now=None):
         status=Export.Status.FAILED,
         failure_reason=f"The export did not finish after {MAX_ATTEMPTS} attempts. Please ask for a new one.",
         lease_expires_at=None,
+        finished_at=now,
     )
     claimed = Export.objects.filter(claimable, pk=export_id).update(
         status=Export.Status.RUNNING, started_at=now, lease_expires_at=now + LEASE, attempts=F("attempts") + 1,
@@ -279,7 +280,7 @@ def export_build(export_id):
         Export.objects.filter(pk=export.pk, status=Export.Status.RUNNING).update(
             status=Export.Status.QUEUED if export.attempts < MAX_ATTEMPTS else Export.Status.FAILED,
             failure_reason="" if export.attempts < MAX_ATTEMPTS else "The export could not be built. Please ask again.",
-            file="", lease_expires_at=None,
+            file="", lease_expires_at=None, finished_at=timezone.now(),
         )
         raise
     return _export_finish(export, name)

@@ -172,6 +172,7 @@ def media_claim(item_id, now=None):
         status=MediaItem.Status.FAILED,
         failure_reason=f"Analysis did not finish after {MAX_ATTEMPTS} attempts. An operator can retry it.",
         lease_expires_at=None,
+        analyzed_at=now,
     )
     claimed = MediaItem.objects.filter(claimable, pk=item_id).update(
         status=MediaItem.Status.PROCESSING,
