@@ -13,7 +13,7 @@ from django.db.models import Prefetch
 from rest_framework.authtoken.models import TokenProxy
 
 from consent.models import Grant
-from consent.scopes import SCOPES
+from consent.scopes import ORDER, SCOPES
 
 from .operators import with_counts
 
@@ -24,6 +24,16 @@ if admin.site.is_registered(TokenProxy):
     admin.site.unregister(TokenProxy)
 if admin.site.is_registered(User):
     admin.site.unregister(User)
+
+
+def _counted(annotation, description):
+    """A column showing one of rollweb.operators.with_counts' annotations."""
+
+    @admin.display(description=description, ordering=annotation)
+    def column(self, user):
+        return getattr(user, annotation)
+
+    return column
 
 
 @admin.register(User)
@@ -69,26 +79,12 @@ class OperatorUserAdmin(UserAdmin):
         grants = getattr(record, "open_grants", []) if record else []
         parts = [
             grant.scope if grant.notice_version == SCOPES[grant.scope].notice_version else f"{grant.scope} (paused)"
-            for grant in sorted(grants, key=lambda g: list(SCOPES).index(g.scope))
+            for grant in sorted(grants, key=lambda g: ORDER.index(g.scope))
         ]
         return ", ".join(parts) or "nothing granted"
 
-    @admin.display(description="media", ordering="media_count")
-    def media_count(self, user):
-        return user.media_count
-
-    @admin.display(description="failed", ordering="failed_count")
-    def failed_count(self, user):
-        return user.failed_count
-
-    @admin.display(description="faces", ordering="face_count")
-    def face_count(self, user):
-        return user.face_count
-
-    @admin.display(description="people", ordering="people_count")
-    def people_count(self, user):
-        return user.people_count
-
-    @admin.display(description="suggestions", ordering="suggestion_count")
-    def suggestion_count(self, user):
-        return user.suggestion_count
+    media_count = _counted("media_count", "media")
+    failed_count = _counted("failed_count", "failed")
+    face_count = _counted("face_count", "faces")
+    people_count = _counted("people_count", "people")
+    suggestion_count = _counted("suggestion_count", "suggestions")

@@ -13,25 +13,27 @@ from consent.models import Export
 from suggestions.models import Face, MediaItem, Person, Suggestion
 
 
+def _queue(model, waiting, running, failed, failed_at, hour_ago, now):
+    return model.objects.aggregate(
+        waiting=Count("pk", filter=Q(status=waiting)),
+        running=Count("pk", filter=Q(status=running)),
+        stuck=Count("pk", filter=Q(status=running, lease_expires_at__lt=now)),
+        failed_last_hour=Count("pk", filter=Q(status=failed, **{f"{failed_at}__gte": hour_ago})),
+        oldest_waiting=Min("created_at", filter=Q(status=waiting)),
+    )
+
+
 def queue_health(now=None):
-    """Media analysis and exports: waiting, running, failed in the last hour."""
+    """Media analysis and exports: waiting, running, past their lease, failed in the last hour."""
     now = now or timezone.now()
     hour_ago = now - timedelta(hours=1)
-    media = MediaItem.objects.aggregate(
-        waiting=Count("pk", filter=Q(status=MediaItem.Status.UPLOADED)),
-        running=Count("pk", filter=Q(status=MediaItem.Status.PROCESSING)),
-        stuck=Count("pk", filter=Q(status=MediaItem.Status.PROCESSING, lease_expires_at__lt=now)),
-        failed_last_hour=Count("pk", filter=Q(status=MediaItem.Status.FAILED, analyzed_at__gte=hour_ago)),
-        oldest_waiting=Min("created_at", filter=Q(status=MediaItem.Status.UPLOADED)),
-    )
-    exports = Export.objects.aggregate(
-        waiting=Count("pk", filter=Q(status=Export.Status.QUEUED)),
-        running=Count("pk", filter=Q(status=Export.Status.RUNNING)),
-        stuck=Count("pk", filter=Q(status=Export.Status.RUNNING, lease_expires_at__lt=now)),
-        failed_last_hour=Count("pk", filter=Q(status=Export.Status.FAILED, finished_at__gte=hour_ago)),
-        oldest_waiting=Min("created_at", filter=Q(status=Export.Status.QUEUED)),
-    )
-    return {"media": media, "exports": exports, "at": now}
+    media = MediaItem.Status
+    exports = Export.Status
+    return {
+        "media": _queue(MediaItem, media.UPLOADED, media.PROCESSING, media.FAILED, "analyzed_at", hour_ago, now),
+        "exports": _queue(Export, exports.QUEUED, exports.RUNNING, exports.FAILED, "finished_at", hour_ago, now),
+        "at": now,
+    }
 
 
 def _count(queryset, owner_path):
