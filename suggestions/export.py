@@ -50,6 +50,8 @@ def count(user):
 def _item_json(item, original_path, suggestion_ids):
     data = fields_json(item, exclude=INTERNAL)
     data["original_file"] = original_path
+    # As the camera's clock showed it; without a known UTC offset captured_at is that clock read as UTC.
+    data["captured_local"] = item.captured_local
     data["faces"] = [{**fields_json(face, exclude=("media",)), "box": face.box} for face in item.faces.all()]
     data["processing_record"] = [fields_json(record, exclude=("media",)) for record in item.ledger.all()]
     data["suggestions"] = suggestion_ids
