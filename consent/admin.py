@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import ConsentEvent, ConsentRecord, Grant
+from .models import ConsentEvent, ConsentRecord, Export, Grant
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -47,3 +47,17 @@ class ConsentRecordAdmin(ReadOnlyAdmin):
     list_display = ("id", "user", "created_at", "onboarded_at")
     search_fields = ("id", "user__username")
     inlines = [GrantInline]
+
+
+@admin.register(Export)
+class ExportAdmin(ReadOnlyAdmin):
+    """States and sizes only: operators cannot download anyone's export (no file field, no link)."""
+
+    list_display = ("created_at", "user", "status", "percent", "bytes", "finished_at", "expires_at", "failure_reason")
+    list_filter = ("status",)
+    fields = (
+        "id", "user", "status", "done", "total", "bytes", "failure_reason", "created_at", "started_at", "finished_at",
+        "expires_at", "attempts",
+    )
+    readonly_fields = fields
+    search_fields = ("=id", "user__username")

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class ConsentConfig(AppConfig):
     name = "consent"
     verbose_name = "Consent"
+
+    def ready(self):
+        from .erasure import register_eraser
+        from .export import erase_exports, export_remains
+        from .scopes import ORDER, SYNC
+
+        for scope in ORDER:
+            if scope != SYNC:
+                register_eraser(scope, erase_exports, remains=export_remains)

@@ -32,3 +32,19 @@ class FacesConfirmForm(NoticeForm):
         required=True,
         label="I agree that rollweb may detect faces in my photos and keep face signatures to group them into people.",
     )
+
+
+class AccountDeleteForm(forms.Form):
+    password = forms.CharField(
+        label="Your password", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}), strip=False
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password; nothing was deleted.")
+        return password

@@ -138,3 +138,59 @@ class ConsentEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Consent events are append-only.")
+
+
+def export_key(instance, filename):
+    from rollweb.storage import user_prefix
+
+    return f"{user_prefix(instance.user_id)}exports/{instance.pk}.zip"
+
+
+class Export(models.Model):
+    """A person's data export (GDPR access and portability): a zip built by a worker.
+
+    The zip lives under the person's storage prefix, so erasing the library or the account
+    erases it too; it can be downloaded by its owner only, until `expires_at`.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "waiting"
+        RUNNING = "running", "being built"
+        READY = "ready", "ready"
+        FAILED = "failed", "failed"
+        EXPIRED = "expired", "expired"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    file = models.FileField(upload_to=export_key, max_length=255, blank=True)
+    bytes = models.BigIntegerField(null=True, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    failure_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"]), models.Index(fields=["status", "expires_at"])]
+
+    def __str__(self):
+        return f"export {self.pk}"
+
+    @property
+    def percent(self):
+        if self.status == self.Status.READY:
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def pending(self):
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    def downloadable(self, now=None):
+        return self.status == self.Status.READY and bool(self.file) and self.expires_at > (now or timezone.now())

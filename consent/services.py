@@ -3,6 +3,7 @@
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,8 +15,19 @@ from .scopes import LIBRARY, ORDER, SCOPES
 from .signals import scopes_granted
 
 
+# How long before a time-limited grant (faces) lapses the person is asked to renew it.
+RENEWAL_WINDOW = timedelta(days=30)
+
+
 class ConsentError(Exception):
-    """A grant or revoke request that cannot be honoured; the message is for the person."""
+    """A grant or revoke request that cannot be honoured; the message is for the person.
+
+    `field` names the request field at fault (scopes, notice_version, biometric_confirmed).
+    """
+
+    def __init__(self, message, field="scopes"):
+        super().__init__(message)
+        self.field = field
 
 
 class ScopeNotGranted(Exception):
@@ -37,6 +49,17 @@ class ScopeState:
     @property
     def granted(self):
         return self.grant is not None and not self.paused
+
+    @property
+    def notice_changes(self):
+        return notice_changes(self.grant) if self.paused else []
+
+    @property
+    def renewal_due(self):
+        """A time-limited grant close to its end: the person is asked to renew it."""
+        if not self.granted or self.grant.expires_at is None:
+            return False
+        return self.grant.expires_at - timezone.now() <= RENEWAL_WINDOW
 
 
 @dataclass
@@ -93,6 +116,15 @@ def consent_state(user):
     return states
 
 
+def notice_changes(grant):
+    """The lines of a scope's notice that say something other than when `grant` was given."""
+    if grant is None or grant.notice_version == SCOPES[grant.scope].notice_version:
+        return []
+    shown = Notice.objects.filter(scope=grant.scope, version=grant.notice_version).first()
+    before = set(shown.text.splitlines()) if shown else set()
+    return [line for line in SCOPES[grant.scope].notice_text.splitlines() if line not in before]
+
+
 def needs_onboarding(user):
     return not ConsentRecord.objects.filter(user=user, onboarded_at__isnull=False).exists()
 
@@ -109,18 +141,24 @@ def _validate_keys(keys):
     return [key for key in ORDER if key in set(keys)]
 
 
-def scopes_grant(user, keys, *, notice_version, method, biometric_confirmed=False, now=None):
+def scopes_grant(user, keys, *, notice_version, method, biometric_confirmed=False, renew=False, now=None):
     """Grant scopes under the notice the person was shown. Returns the new grants.
 
-    Granting a scope already in force under the current notice changes nothing.
+    Granting a scope already in force under the current notice changes nothing, unless
+    `renew` asks to replace a grant that expires (faces) with one valid from now.
     """
     keys = _validate_keys(keys)
     if not keys:
         raise ConsentError("Choose at least one scope to grant.")
     if notice_version != scope_defs.notice_version():
-        raise ConsentError("The notice you were shown has changed since; please read it again and confirm.")
+        raise ConsentError(
+            "The notice you were shown has changed since; please read it again and confirm.", field="notice_version"
+        )
     if scope_defs.FACES in keys and not biometric_confirmed:
-        raise ConsentError("Face recognition needs its own confirmation: please confirm that you agree to it.")
+        raise ConsentError(
+            "Face recognition needs its own confirmation: please confirm that you agree to it.",
+            field="biometric_confirmed",
+        )
     now = now or timezone.now()
     created = []
     with transaction.atomic():
@@ -129,7 +167,7 @@ def scopes_grant(user, keys, *, notice_version, method, biometric_confirmed=Fals
         if LIBRARY not in keys and LIBRARY not in in_force:
             raise ConsentError("Every scope needs “Keep my photos and videos” (library) first.")
         for key in keys:
-            if key in in_force:
+            if key in in_force and not (renew and in_force[key].expires_at):
                 continue
             scope = SCOPES[key]
             notice_shown(key)
@@ -156,6 +194,7 @@ def scopes_grant(user, keys, *, notice_version, method, biometric_confirmed=Fals
                 method=method,
                 receipt_id=grant.receipt_id,
                 at=now,
+                detail="renewed before it lapsed" if key in in_force else "",
             )
             created.append(grant)
         if record.onboarded_at is None:
@@ -174,7 +213,7 @@ def onboarding_finish(user, now=None):
     )
 
 
-def scopes_revoke(user, keys, *, method, reason=ConsentEvent.Kind.REVOKE, now=None):
+def scopes_revoke(user, keys, *, method, reason=ConsentEvent.Kind.REVOKE, detail="", now=None):
     """Withdraw scopes and erase what was derived under them, in one transaction.
 
     Withdrawing `library` withdraws every scope, since each needs it. Erasers run even for a
@@ -203,6 +242,7 @@ def scopes_revoke(user, keys, *, method, reason=ConsentEvent.Kind.REVOKE, now=No
                     method=method,
                     receipt_id=grant.receipt_id,
                     at=now,
+                    detail=detail,
                 )
                 revoked.append(key)
             counts = erase_scope(user, key)

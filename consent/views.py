@@ -1,12 +1,23 @@
+import json
+
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from . import scopes, services
-from .forms import FacesConfirmForm, GrantForm, OnboardingForm
-from .models import Method
+from rollweb.storage import file_response
+
+from . import export, retention, scopes, services
+from .account import account_erase
+from .forms import AccountDeleteForm, FacesConfirmForm, GrantForm, OnboardingForm
+from .models import Export, Method
+from .receipt import receipt_build
 
 
 def _erased_sentence(counts):
@@ -16,7 +27,7 @@ def _erased_sentence(counts):
     return "Erased: " + ", ".join(parts) + "."
 
 
-def _grant(request, keys, biometric_confirmed=False):
+def _grant(request, keys, biometric_confirmed=False, renew=False):
     try:
         services.scopes_grant(
             request.user,
@@ -24,6 +35,7 @@ def _grant(request, keys, biometric_confirmed=False):
             notice_version=request.POST.get("notice_version", ""),
             method=Method.WEB,
             biometric_confirmed=biometric_confirmed,
+            renew=renew,
         )
     except services.ConsentError as exc:
         messages.error(request, str(exc))
@@ -55,22 +67,31 @@ def _scope_list():
 @login_required
 def faces_confirm(request):
     form = FacesConfirmForm(request.POST or None, initial={"notice_version": scopes.notice_version()})
+    state = {state.key: state for state in services.consent_state(request.user)}[scopes.FACES]
     if request.method == "POST" and form.is_valid():
-        if _grant(request, [scopes.FACES], biometric_confirmed=True):
-            messages.success(request, "Face recognition is on.")
+        if _grant(request, [scopes.FACES], biometric_confirmed=True, renew=state.granted):
+            messages.success(request, "Face recognition is renewed for 12 months." if state.granted else "Face recognition is on.")
         return redirect("consent:privacy")
-    return render(request, "consent/faces_confirm.html", {"form": form, "scope": scopes.SCOPES[scopes.FACES]})
+    return render(
+        request, "consent/faces_confirm.html", {"form": form, "scope": scopes.SCOPES[scopes.FACES], "state": state}
+    )
 
 
 @login_required
 def privacy(request):
+    states = services.consent_state(request.user)
+    faces = {state.key: state for state in states}[scopes.FACES]
     return render(
         request,
         "consent/privacy.html",
         {
-            "states": services.consent_state(request.user),
+            "states": states,
             "notice_version": scopes.notice_version(),
             "events": services.consent_events(request.user)[:100],
+            "exports": Export.objects.filter(user=request.user)[:5],
+            "schedule": retention.schedule(),
+            "face_retention_days": settings.FACE_RETENTION_DAYS,
+            "faces_destroyed_after": retention.face_data_destroy_after(request.user) if faces.grant else None,
         },
     )
 
@@ -102,3 +123,55 @@ def revoke(request, scope):
         return redirect("consent:privacy")
     affected = [scopes.SCOPES[key] for key in scopes.ORDER] if scope == scopes.LIBRARY else [definition]
     return render(request, "consent/revoke_confirm.html", {"scope": definition, "affected": affected})
+
+
+@login_required
+def receipt(request):
+    data = receipt_build(request.user, privacy_url=request.build_absolute_uri(reverse("consent:privacy")))
+    return render(request, "consent/receipt.html", {"receipt": data})
+
+
+@login_required
+def receipt_download(request):
+    data = receipt_build(request.user, privacy_url=request.build_absolute_uri(reverse("consent:privacy")))
+    response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="rollweb-consent-receipt-{timezone.now():%Y%m%d}.json"'
+    return response
+
+
+@login_required
+@require_POST
+def export_start(request):
+    started, created = export.export_request(request.user)
+    if not created:
+        messages.info(request, "Your export is already being prepared.")
+    return redirect("consent:export", started.pk)
+
+
+@never_cache
+@login_required
+def export_detail(request, pk):
+    started = get_object_or_404(Export, pk=pk, user=request.user)
+    return render(request, "consent/export.html", {"export": started, "downloadable": started.downloadable()})
+
+
+@login_required
+def export_download(request, pk):
+    started = get_object_or_404(Export, pk=pk, user=request.user)
+    if not started.downloadable():
+        return render(request, "consent/export.html", {"export": started, "gone": True}, status=410)
+    return file_response(started.file.name, "application/zip", download_name=export.download_name(started))
+
+
+@login_required
+def account_delete(request):
+    form = AccountDeleteForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        record_id, counts = account_erase(request.user, method=Method.WEB)
+        logout(request)
+        return render(
+            request,
+            "consent/account_deleted.html",
+            {"record_id": record_id, "erased": _erased_sentence({k: v for k, v in counts.items() if v})},
+        )
+    return render(request, "consent/account_delete.html", {"form": form})

@@ -115,6 +115,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "consent.context_processors.consent_attention",
             ],
         },
     },
@@ -213,6 +214,9 @@ except ValueError:
     FACE_MIN_FRACTION = -1.0
 if not 0.005 <= FACE_MIN_FRACTION <= 0.2:
     raise ImproperlyConfigured("FACE_MIN_FRACTION must be a number from 0.005 to 0.2 (the default is 0.02).")
+# Who answers for the processing, as named in consent receipts and data exports.
+CONTROLLER_NAME = env.str("CONTROLLER_NAME", default="rollweb")
+CONTROLLER_CONTACT = env.str("CONTROLLER_CONTACT", default="privacy@localhost")
 # A claimed item whose worker has not finished within this many seconds is re-queued.
 PROCESSING_LEASE_SECONDS = env_int("PROCESSING_LEASE_SECONDS", 600, minimum=1)
 
@@ -246,6 +250,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Suggestions: a refresh waits this long after new analysis, so that a batch makes one refresh;
+# occasions that come with the date (birthdays, on this day, holidays) are refreshed every night.
+SUGGESTIONS_DEBOUNCE_SECONDS = env_int("SUGGESTIONS_DEBOUNCE_SECONDS", 30)
+CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-media": {
         "task": "suggestions.tasks.requeue_stuck_media",
@@ -256,19 +264,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "suggestions.tasks.recluster_all_people",
         "schedule": timedelta(seconds=env_int("RECLUSTER_INTERVAL_SECONDS", 6 * 3600, minimum=60)),
     },
-}
-
-# Suggestions: a refresh waits this long after new analysis, so that a batch makes one refresh;
-# occasions that come with the date (birthdays, on this day, holidays) are refreshed every night.
-SUGGESTIONS_DEBOUNCE_SECONDS = env_int("SUGGESTIONS_DEBOUNCE_SECONDS", 30)
-CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE["refresh-suggestions-daily"] = {
-    "task": "suggestions.tasks.refresh_everyones_suggestions",
-    "schedule": crontab(hour=0, minute=10),
-}
-CELERY_BEAT_SCHEDULE["requeue-overdue-suggestion-refreshes"] = {
-    "task": "suggestions.tasks.requeue_overdue_refreshes",
-    "schedule": timedelta(minutes=5),
+    "refresh-suggestions-daily": {
+        "task": "suggestions.tasks.refresh_everyones_suggestions",
+        "schedule": crontab(hour=0, minute=10),
+    },
+    "requeue-overdue-suggestion-refreshes": {
+        "task": "suggestions.tasks.requeue_overdue_refreshes",
+        "schedule": timedelta(minutes=5),
+    },
+    # Consent rules that run on a clock (published on the privacy page).
+    "expire-lapsed-grants": {"task": "consent.tasks.expire_lapsed_grants", "schedule": crontab(minute=5)},
+    "pause-stale-notices": {"task": "consent.tasks.pause_stale_notices", "schedule": crontab(minute=10)},
+    "enforce-face-retention": {"task": "consent.tasks.enforce_face_retention", "schedule": crontab(hour=3, minute=30)},
+    "sweep-exports": {"task": "consent.tasks.sweep_exports", "schedule": crontab(minute="*/15")},
 }
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -2,6 +2,8 @@
 
 from collections import Counter
 
+from django.db.models import Q
+
 from consent import scopes
 
 from .models import (
@@ -30,25 +32,6 @@ def _delete_suggestions(queryset):
     return Counter(suggestions=count, files=delete_files(assets))
 
 
-def _scrub_ledger(user, scope):
-    """Keep the ledger's record of a stage, but not the values it found (a place, a time, faces)."""
-    from consent.scopes import SCOPES
-
-    records = ProcessingRecord.objects.filter(media__owner=user, outcome=ProcessingRecord.Outcome.DONE)
-    stages = {stage.name for stage in _stages() if stage.scope == scope}
-    return records.filter(stage__in=stages).update(detail=ERASED_DETAIL.format(title=SCOPES[scope].title))
-
-
-def _stages():
-    from .pipeline import STAGES
-
-    return STAGES
-
-
-def _stop_backfills(user, scope):
-    Backfill.objects.filter(owner=user, scope=scope).delete()
-
-
 def erase_library(user):
     """Every original, preview, derived row and rendered suggestion, then anything left in storage."""
     items = MediaItem.objects.filter(owner=user)
@@ -66,13 +49,73 @@ def erase_library(user):
     return counts
 
 
+# The fields of a media item each scope fills in; erasing the scope resets them to their
+# defaults. One list serves the eraser and the check that nothing of it remains.
+SCOPE_FIELDS = {
+    scopes.TIME: ("captured_at", "captured_offset", "camera"),
+    scopes.LOCATION: ("latitude", "longitude", "place", "region", "country_code"),
+    scopes.THEMES: (
+        "quality", "sharpness", "exposure", "colourfulness", "phash", "burst", "best_shot", "night", "indoor",
+        "colours",
+    ),
+}
+
+
+def _defaults(scope):
+    return {name: MediaItem._meta.get_field(name).get_default() for name in SCOPE_FIELDS[scope]}
+
+
+def _filled(scope):
+    """Items where any field of the scope holds something other than its default."""
+    condition = Q()
+    for name, default in _defaults(scope).items():
+        condition |= Q(**{f"{name}__isnull": False}) if default is None else ~Q(**{name: default})
+    return condition
+
+
+def _reset_fields(user, scope):
+    MediaItem.objects.filter(owner=user).update(**_defaults(scope))
+
+
+def _stage_names(scope):
+    from .pipeline import STAGES
+
+    return [stage.name for stage in STAGES if stage.scope == scope]
+
+
+def _erased_detail(scope):
+    return ERASED_DETAIL.format(title=scopes.SCOPES[scope].title)
+
+
+def _ledger_of(user, scope):
+    """The ledger's records of what a scope's stages found (not yet redacted)."""
+    return ProcessingRecord.objects.filter(
+        media__owner=user, stage__in=_stage_names(scope), outcome=ProcessingRecord.Outcome.DONE
+    ).exclude(detail=_erased_detail(scope))
+
+
+def _redact_ledger(user, scope):
+    """Keep the ledger's record of a stage, but not the values it found (a place, a time, faces)."""
+    return _ledger_of(user, scope).update(detail=_erased_detail(scope))
+
+
+def _stop_backfills(user, scope):
+    Backfill.objects.filter(owner=user, scope=scope).delete()
+
+
+def _forget(user, scope):
+    """What every scope eraser does after its own rows: reset fields, redact the ledger, drop
+    the suggestions that used the scope and any backfill still running under it."""
+    if scope in SCOPE_FIELDS:
+        _reset_fields(user, scope)
+    _redact_ledger(user, scope)
+    _stop_backfills(user, scope)
+    return _delete_suggestions(Suggestion.objects.filter(owner=user).using(scope))
+
+
 def erase_time(user):
-    dated = MediaItem.objects.filter(owner=user).filter(captured_at__isnull=False)
-    counts = Counter(capture_times=dated.count())
-    MediaItem.objects.filter(owner=user).update(captured_at=None, captured_offset=None, camera="")
-    counts.update(_delete_suggestions(Suggestion.objects.filter(owner=user).using(scopes.TIME)))
-    _scrub_ledger(user, scopes.TIME)
-    _stop_backfills(user, scopes.TIME)
+    counts = Counter(capture_times=MediaItem.objects.filter(owner=user, captured_at__isnull=False).count())
+    counts.update(_forget(user, scopes.TIME))
     return counts
 
 
@@ -83,10 +126,7 @@ def erase_location(user):
         places=items.exclude(place="").count(),
         homes=Home.objects.filter(owner=user).delete()[0],
     )
-    items.update(latitude=None, longitude=None, place="", region="", country_code="")
-    counts.update(_delete_suggestions(Suggestion.objects.filter(owner=user).using(scopes.LOCATION)))
-    _scrub_ledger(user, scopes.LOCATION)
-    _stop_backfills(user, scopes.LOCATION)
+    counts.update(_forget(user, scopes.LOCATION))
     return counts
 
 
@@ -96,13 +136,7 @@ def erase_themes(user):
         theme_measures=items.filter(quality__isnull=False).count(),
         burst_groups=items.exclude(burst="").values("burst").distinct().count(),
     )
-    items.update(
-        quality=None, sharpness=None, exposure=None, colourfulness=None, phash="", burst="", best_shot=True,
-        night=None, indoor=None, colours=[],
-    )
-    counts.update(_delete_suggestions(Suggestion.objects.filter(owner=user).using(scopes.THEMES)))
-    _scrub_ledger(user, scopes.THEMES)
-    _stop_backfills(user, scopes.THEMES)
+    counts.update(_forget(user, scopes.THEMES))
     return counts
 
 
@@ -120,9 +154,7 @@ def erase_faces(user):
     faces.delete()
     people.delete()
     counts["files"] += delete_files(files_under(f"{user_prefix(user.pk)}faces/"))
-    counts.update(_delete_suggestions(Suggestion.objects.filter(owner=user).using(scopes.FACES)))
-    _scrub_ledger(user, scopes.FACES)
-    _stop_backfills(user, scopes.FACES)
+    counts.update(_forget(user, scopes.FACES))
     return counts
 
 
@@ -132,4 +164,41 @@ ERASERS = {
     scopes.LOCATION: erase_location,
     scopes.FACES: erase_faces,
     scopes.THEMES: erase_themes,
+}
+
+
+def erase_item_copies(item):
+    """What holds a copy of an item besides its own rows and files: the suggestions it is
+    part of (a rendered collage has its pixels) and the person's data exports."""
+    from consent.export import erase_exports
+
+    from .feed import suggestions_forget_media
+
+    suggestions_forget_media(item)
+    return Counter(erase_exports(item.owner))
+
+
+def _remains_of(scope, **extra):
+    def remains(user):
+        counts = {
+            f"items with {scope} fields": MediaItem.objects.filter(owner=user).filter(_filled(scope)).count()
+            if scope in SCOPE_FIELDS else 0,
+            f"{scope} suggestions": Suggestion.objects.filter(owner=user).using(scope).count(),
+            f"{scope} findings in processing records": _ledger_of(user, scope).count(),
+        }
+        counts.update({label: query(user).count() for label, query in extra.items()})
+        return counts
+
+    return remains
+
+
+REMAINS = {
+    scopes.TIME: _remains_of(scopes.TIME),
+    scopes.LOCATION: _remains_of(scopes.LOCATION, homes=lambda user: Home.objects.filter(owner=user)),
+    scopes.THEMES: _remains_of(scopes.THEMES),
+    scopes.FACES: _remains_of(
+        scopes.FACES,
+        faces=lambda user: Face.objects.filter(media__owner=user),
+        people=lambda user: Person.objects.filter(owner=user),
+    ),
 }

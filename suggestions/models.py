@@ -5,10 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-
-def user_prefix(user_id):
-    """Every stored file of a person lives under this prefix, so erasure can prove emptiness."""
-    return f"users/{user_id}/"
+from rollweb.storage import user_prefix
 
 
 def original_key(instance, filename):

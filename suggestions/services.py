@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from consent.scopes import FACES, LIBRARY, SCOPES, SYNC
@@ -17,6 +17,7 @@ from consent.services import ScopeNotGranted, active_grants, scope_guard
 from . import feed, pipeline
 from .analysis import UnreadableMedia, images
 from .analysis.filetypes import HEAD_BYTES, SUPPORTED, sniff
+from .erasure import erase_item_copies
 from .models import Face, MediaItem, ProcessingRecord, Tombstone
 from .people import PeopleError, face_detach, people_merge, people_recluster, person_update  # noqa: F401 (the API calls these)
 from .storage import delete_files
@@ -172,6 +173,7 @@ def media_claim(item_id, now=None):
         status=MediaItem.Status.FAILED,
         failure_reason=f"Analysis did not finish after {MAX_ATTEMPTS} attempts. An operator can retry it.",
         lease_expires_at=None,
+        analyzed_at=now,
     )
     claimed = MediaItem.objects.filter(claimable, pk=item_id).update(
         status=MediaItem.Status.PROCESSING,
@@ -292,7 +294,7 @@ def media_delete(item):
     with transaction.atomic():
         names = item.stored_files()
         Tombstone.objects.get_or_create(owner_id=item.owner_id, sha256=item.sha256)
-        feed.suggestions_forget_media(item)
+        erase_item_copies(item)
         item.delete()
         delete_files(names)
         derived_tidy(item.owner_id, burst=item.burst)
@@ -325,8 +327,16 @@ def people_recluster_if_allowed(user_id):
         return people_recluster(user_id)
     except ScopeNotGranted:
         return {}
+
+
 # The suggestion operations live in feed.py; the API and the pages may reach them from here too.
 suggestion_save = feed.suggestion_save
 suggestion_dismiss = feed.suggestion_dismiss
 suggestion_seen = feed.suggestion_seen
 suggestions_refresh = feed.suggestions_refresh
+
+
+def last_uploads(user_ids):
+    """{user_id: time of their latest upload}: uploading counts as activity (face data retention)."""
+    rows = MediaItem.objects.filter(owner_id__in=user_ids).values("owner_id").annotate(last=Max("created_at"))
+    return {row["owner_id"]: row["last"] for row in rows}

@@ -23,14 +23,16 @@ DROP FUNCTION IF EXISTS consent_event_append_only();
 """
 
 
+# params=None: the SQL holds a literal '%' (RAISE's placeholder) that must not be read as a
+# query parameter.
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
+        schema_editor.execute(CREATE, params=None)
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+        schema_editor.execute(DROP, params=None)
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,69 @@
+"""Private file storage through the Storage API only, so local disk and S3 behave alike.
+
+Shared by every app (`consent` keeps exports, `suggestions` the library), so it lives in the
+project package: `consent` never imports `suggestions`.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpResponseRedirect
+from django.utils.http import content_disposition_header
+
+logger = logging.getLogger(__name__)
+
+
+def user_prefix(user_id):
+    """Every stored file of a person lives under this prefix, so erasure can prove emptiness."""
+    return f"users/{user_id}/"
+
+
+def save_bytes(name, data):
+    """Store `data` under exactly `name` (names are random, so nothing is overwritten)."""
+    return default_storage.save(name, ContentFile(data))
+
+
+def delete_files(names):
+    """Delete stored files; returns how many existed. Missing files are not an error."""
+    deleted = 0
+    for name in filter(None, names):
+        if default_storage.exists(name):
+            default_storage.delete(name)
+            deleted += 1
+    return deleted
+
+
+def files_under(prefix):
+    """Every stored file name below `prefix` (a folder ending in '/')."""
+    try:
+        folders, files = default_storage.listdir(prefix)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    names = [prefix + name for name in files]
+    for folder in folders:
+        names.extend(files_under(f"{prefix}{folder}/"))
+    return names
+
+
+def file_response(name, content_type, download_name=None):
+    """An HTTP response for a private file: the bytes from local storage, or on S3 a redirect
+    to a signed URL that expires within minutes (SIGNED_URL_SECONDS)."""
+    if settings.STORAGE_BACKEND == "s3":
+        parameters = {"ResponseContentType": content_type}
+        if download_name:
+            parameters["ResponseContentDisposition"] = content_disposition_header(True, download_name)
+        url = default_storage.url(name, parameters=parameters)
+        response = HttpResponseRedirect(url)
+    else:
+        response = FileResponse(
+            default_storage.open(name, "rb"),
+            content_type=content_type,
+            as_attachment=bool(download_name),
+            filename=download_name or "",
+        )
+        # Even a mislabelled file could never run as a page.
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=300"
+    return response
