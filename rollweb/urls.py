@@ -12,6 +12,7 @@ urlpatterns = [
     path("library/", include("suggestions.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    path("api/v1/auth/", include("rollweb.api_auth_urls")),
     path("api/v1/", include("consent.api.urls")),
     path("api/v1/", include("suggestions.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

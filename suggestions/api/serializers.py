@@ -1,0 +1,269 @@
+"""Representations of API v1 (DESIGN.md, "Representations"): field names are the contract."""
+
+import re
+
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..models import Face, MediaItem, Person, ProcessingRecord, Suggestion
+
+SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+MAX_CHECK = 5000
+NULLABLE_URL = {"type": "string", "format": "uri", "nullable": True}
+
+
+def _url(context, name, pk):
+    request = context.get("request")
+    path = reverse(name, args=[pk])
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+# -- media ------------------------------------------------------------------------------------
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "nullable": True,
+        "description": "ISO 8601: with the camera's UTC offset when known, else the camera's local time "
+        "without an offset. Null without consent to time.",
+        "example": "2024-07-14T18:03:11+02:00",
+    }
+)
+class CaptureTimeField(serializers.Field):
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, item):
+        local = item.captured_local
+        return local.isoformat() if local is not None else None
+
+
+class LocationSerializer(serializers.Serializer):
+    lat = serializers.FloatField()
+    lon = serializers.FloatField()
+    place = serializers.CharField(allow_blank=True)
+    country_code = serializers.CharField(allow_blank=True)
+
+
+class FaceSerializer(serializers.ModelSerializer):
+    box = serializers.ListField(
+        child=serializers.IntegerField(), min_length=4, max_length=4, help_text="[x, y, w, h] in displayed pixels"
+    )
+    person = serializers.IntegerField(source="person_id", allow_null=True)
+
+    class Meta:
+        model = Face
+        fields = ["id", "box", "person"]
+
+
+class MediaItemSerializer(serializers.ModelSerializer):
+    captured_at = CaptureTimeField()
+    location = serializers.SerializerMethodField()
+    faces = FaceSerializer(many=True, read_only=True)
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MediaItem
+        fields = [
+            "id", "kind", "status", "failure_reason", "sha256", "original_name", "mime", "bytes", "width",
+            "height", "duration_s", "captured_at", "camera", "location", "faces", "thumbnail_url",
+            "device_asset_id", "automatic", "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(LocationSerializer(allow_null=True, help_text="Null without consent to location."))
+    def get_location(self, item):
+        if not item.has_location:
+            return None
+        return {"lat": item.latitude, "lon": item.longitude, "place": item.place, "country_code": item.country_code}
+
+    @extend_schema_field(NULLABLE_URL)
+    def get_thumbnail_url(self, item) -> str | None:
+        return _url(self.context, "api-media-thumbnail", item.pk) if item.thumb_small else None
+
+
+class StageSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProcessingRecord
+        fields = ["stage", "outcome", "detail", "finished_at"]
+
+
+class MediaDetailSerializer(MediaItemSerializer):
+    """One item, with what each analysis stage last did and links to its bytes and ledger."""
+
+    analysis = serializers.SerializerMethodField()
+    original_url = serializers.SerializerMethodField()
+    ledger_url = serializers.SerializerMethodField()
+
+    class Meta(MediaItemSerializer.Meta):
+        fields = [*MediaItemSerializer.Meta.fields, "analysis", "original_url", "ledger_url"]
+        read_only_fields = fields
+
+    @extend_schema_field(StageSummarySerializer(many=True))
+    def get_analysis(self, item):
+        latest = {record.stage: record for record in item.ledger.all()}
+        return StageSummarySerializer(latest.values(), many=True).data
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_original_url(self, item):
+        return _url(self.context, "api-media-original", item.pk)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_ledger_url(self, item):
+        return _url(self.context, "api-media-ledger", item.pk)
+
+
+class LedgerRecordSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProcessingRecord
+        fields = ["stage", "outcome", "scopes", "started_at", "finished_at", "detail"]
+        extra_kwargs = {"scopes": {"help_text": "the consent scopes in force when it ran"}}
+
+    scopes = serializers.ListField(child=serializers.CharField())
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "description": "ISO 8601 date and time; with a UTC offset when the device knows it.",
+        "example": "2024-07-14T18:03:11+02:00",
+    }
+)
+class CaptureHintField(serializers.CharField):
+    """A capture time as the device knows it: the offset is kept when given, else it is local time."""
+
+    default_error_messages = {"invalid": "Enter an ISO 8601 date and time, e.g. 2024-07-14T18:03:11+02:00."}
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        try:
+            value = parse_datetime(text)
+        except ValueError:
+            value = None
+        if value is None or not 1900 <= value.year <= 2200:
+            self.fail("invalid")
+        return value
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The photo or video, as multipart form data.")
+    sha256 = serializers.RegexField(
+        SHA256, required=False, allow_blank=True, max_length=64,
+        help_text="The file's SHA-256 (hex) as the device computed it; the upload is refused if the bytes differ.",
+    )
+    original_name = serializers.CharField(
+        required=False, allow_blank=True, max_length=255, help_text="Defaults to the name of the file part."
+    )
+    device_asset_id = serializers.CharField(
+        required=False, allow_blank=True, max_length=255, default="", help_text="The item's id on the device."
+    )
+    captured_at = CaptureHintField(
+        required=False, allow_blank=True, max_length=40,
+        help_text="When the device says it was taken. Kept only with consent to time, when the file has none.",
+    )
+    automatic = serializers.BooleanField(
+        required=False, default=False,
+        help_text="True for background camera-roll sync (needs consent to sync); false for hand-picked files.",
+    )
+
+
+class HashListField(serializers.ListField):
+    """Up to MAX_CHECK hex SHA-256 values, checked in one pass (thousands of child fields are slow)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=serializers.CharField(min_length=64, max_length=64), max_length=MAX_CHECK, **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) or not hasattr(data, "__iter__") or isinstance(data, dict):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        data = list(data)
+        if len(data) > MAX_CHECK:
+            self.fail("max_length", max_length=MAX_CHECK)
+        bad = {
+            index: ["Expected 64 hexadecimal characters."]
+            for index, value in enumerate(data)
+            if not (isinstance(value, str) and SHA256.fullmatch(value))
+        }
+        if bad:
+            raise serializers.ValidationError(dict(list(bad.items())[:20]))
+        return [value.lower() for value in data]
+
+
+class CheckSerializer(serializers.Serializer):
+    sha256 = HashListField(help_text=f"Up to {MAX_CHECK:,} SHA-256 values (hex) of files on the device.")
+
+
+class CheckResultSerializer(serializers.Serializer):
+    missing = serializers.ListField(child=serializers.CharField(), help_text="Not on the server: upload these.")
+    present = serializers.ListField(child=serializers.CharField(), help_text="Already in the library.")
+    deleted = serializers.ListField(
+        child=serializers.CharField(), help_text="Deleted on the server by their owner: do not upload them again."
+    )
+
+
+class MediaFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=MediaItem.Status.values, required=False)
+    kind = serializers.ChoiceField(choices=MediaItem.Kind.values, required=False)
+    captured_from = serializers.DateField(required=False, help_text="Captured on or after this day.")
+    captured_to = serializers.DateField(required=False, help_text="Captured on or before this day.")
+    person = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1, help_text="Shows this person.")
+
+    def validate(self, attrs):
+        start, end = attrs.get("captured_from"), attrs.get("captured_to")
+        if start and end and start > end:
+            raise serializers.ValidationError({"captured_to": ["Must not be before captured_from."]})
+        return attrs
+
+
+class ThumbnailSizeSerializer(serializers.Serializer):
+    size = serializers.ChoiceField(choices=["small", "large"], default="small", required=False)
+
+
+# -- people and suggestions ----------------------------------------------------------------------
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    face_count = serializers.IntegerField(read_only=True)
+    cover_media_id = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Person
+        fields = ["id", "name", "birthday", "face_count", "cover_media_id", "hidden"]
+        read_only_fields = fields
+
+
+class PeopleFilterSerializer(serializers.Serializer):
+    hidden = serializers.ChoiceField(
+        choices=["true", "false"], required=False, help_text="Only hidden, or only shown, people."
+    )
+
+
+class SuggestionSerializer(serializers.ModelSerializer):
+    media_ids = serializers.SerializerMethodField()
+    asset_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Suggestion
+        fields = [
+            "id", "kind", "title", "reason", "state", "media_ids", "asset_url", "asset_mime", "occasion_date",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_media_ids(self, suggestion) -> list[int]:
+        return [entry.media_id for entry in suggestion.suggestionitem_set.all()]
+
+    @extend_schema_field(NULLABLE_URL)
+    def get_asset_url(self, suggestion) -> str | None:
+        return _url(self.context, "api-suggestion-asset", suggestion.pk) if suggestion.asset else None
+
+
+class SuggestionFilterSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(
+        choices=Suggestion.State.values, required=False, help_text="Without it, every state but dismissed."
+    )
+    kind = serializers.CharField(required=False, max_length=30)
