@@ -173,7 +173,7 @@ def media_check(user, hashes):
     wanted = list(dict.fromkeys(hashes))
     found = {}
     if wanted:
-        present = MediaItem.objects.filter(owner=user, sha256__in=wanted).annotate(
+        present = MediaItem.objects.filter(owner=user, sha256__in=wanted).order_by().annotate(
             where=Value("present", output_field=CharField())
         )
         deleted = Tombstone.objects.filter(owner=user, sha256__in=wanted).annotate(

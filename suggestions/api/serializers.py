@@ -141,7 +141,7 @@ class CaptureHintField(serializers.CharField):
     def to_internal_value(self, data):
         text = super().to_internal_value(data)
         try:
-            value = parse_datetime(text)
+            value = parse_datetime(text) if len(text) <= 40 else None
         except ValueError:
             value = None
         if value is None or not 1900 <= value.year <= 2200:
@@ -162,7 +162,7 @@ class UploadSerializer(serializers.Serializer):
         required=False, allow_blank=True, max_length=255, default="", help_text="The item's id on the device."
     )
     captured_at = CaptureHintField(
-        required=False, allow_blank=True, max_length=40,
+        required=False, allow_blank=True,
         help_text="When the device says it was taken. Kept only with consent to time, when the file has none.",
     )
     automatic = serializers.BooleanField(
