@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.views.defaults import page_not_found
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status, throttling
 from rest_framework.pagination import CursorPagination
@@ -60,6 +62,13 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError({"detail": exc.messages})
     return drf_exception_handler(exc, context)
+
+
+def not_found(request, exception):
+    """Django's 404 for pages; under /api/ (an unknown path, or an id of the wrong form) JSON."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)
 
 
 class RateThrottle(throttling.SimpleRateThrottle):

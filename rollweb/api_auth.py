@@ -46,8 +46,11 @@ class DeviceSerializer(serializers.ModelSerializer):
 
 
 class RegisterSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=4096, write_only=True, style={"input_type": "password"})
+    username = serializers.RegexField(r"^[\w.@+-]+$", max_length=150)
+    password = serializers.CharField(
+        min_length=8, max_length=4096, write_only=True, style={"input_type": "password"},
+        help_text="At least 8 characters, not common, not all digits, not like the username.",
+    )
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     device_name = DeviceNameField()
 

@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from ..models import Face, MediaItem, Person, ProcessingRecord, Suggestion
 
-SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 MAX_CHECK = 5000
 NULLABLE_URL = {"type": "string", "format": "uri", "nullable": True}
 
@@ -175,7 +175,7 @@ class HashListField(serializers.ListField):
     """Up to MAX_CHECK hex SHA-256 values, checked in one pass (thousands of child fields are slow)."""
 
     def __init__(self, **kwargs):
-        super().__init__(child=serializers.CharField(min_length=64, max_length=64), max_length=MAX_CHECK, **kwargs)
+        super().__init__(child=serializers.RegexField(SHA256, max_length=64), max_length=MAX_CHECK, **kwargs)
 
     def to_internal_value(self, data):
         if isinstance(data, str) or not hasattr(data, "__iter__") or isinstance(data, dict):

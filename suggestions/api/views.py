@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from rollweb.api import NewestFirstPagination, PayloadTooLarge, UploadRateThrottle, content_length, errors
 
 from .. import services
+from ..analysis.filetypes import HEIC, HEIF, JPEG, MOV, MP4, PNG, WEBP
 from ..models import Face, MediaItem, Person, ProcessingRecord, Suggestion, SuggestionItem
 from ..storage import file_response
 from . import serializers as s
@@ -31,6 +32,12 @@ MULTIPART_OVERHEAD = 64 * 1024
 FILE_RESPONSES = {
     302: OpenApiResponse(description="On S3 storage: a redirect to a signed URL that expires within minutes."),
 }
+ORIGINAL_TYPES = sorted({filetype.mime for filetype in (JPEG, PNG, WEBP, HEIC, HEIF, MP4, MOV)})
+ASSET_TYPES = ["image/jpeg", "image/png", "video/mp4", "application/octet-stream"]
+
+
+def _binary(types, description):
+    return {(200, mime): OpenApiResponse(OpenApiTypes.BINARY, description=description) for mime in types}
 
 
 def _query(serializer_class, request):
@@ -51,8 +58,7 @@ def _with_faces(items):
 
 
 class FileView(APIView):
-    """Answers with bytes (or a redirect) whatever the client's Accept header asks for."""
-
+    # Bytes (or a redirect) whatever the client's Accept header asks for: no 406.
     def perform_content_negotiation(self, request, force=False):
         return super().perform_content_negotiation(request, force=True)
 
@@ -226,9 +232,7 @@ class MediaOriginalView(FileView):
         operation_id="media_original",
         summary="The original file, byte for byte, as an attachment",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The original; Content-Type is the item's `mime`."
-            ),
+            **_binary(ORIGINAL_TYPES, "The original; Content-Type is the item's `mime`."),
             **FILE_RESPONSES,
             **errors(401, 404),
         },
@@ -320,9 +324,7 @@ class SuggestionAssetView(FileView):
         operation_id="suggestions_asset",
         summary="The rendered collage or video (no GPS or other EXIF)",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The asset; Content-Type is the suggestion's `asset_mime`."
-            ),
+            **_binary(ASSET_TYPES, "The asset; Content-Type is the suggestion's `asset_mime`."),
             **FILE_RESPONSES,
             **errors(401, 404, status_404="No such suggestion among yours, or nothing rendered for it."),
         },
