@@ -7,8 +7,8 @@ from datetime import timedelta, timezone as dt_timezone
 
 from django.conf import settings
 from django.core.files import File
-from django.db import IntegrityError, transaction
-from django.db.models import CharField, F, Q, Value
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from consent.scopes import LIBRARY, SCOPES, SYNC, TIME
@@ -169,20 +169,25 @@ def _keep_capture_hint(item, hint, held):
 
 
 def media_check(user, hashes):
-    """Sort a device's sha256 values into missing, present and deleted, in one query."""
+    """Sort a device's sha256 values into missing, present and deleted, in one query.
+
+    Plain SQL: the ORM prepares each of up to 2 × 5,000 parameters one by one, which costs
+    more than running the query.
+    """
     wanted = list(dict.fromkeys(hashes))
     found = {}
     if wanted:
-        present = MediaItem.objects.filter(owner=user, sha256__in=wanted).order_by().annotate(
-            where=Value("present", output_field=CharField())
+        marks = ", ".join(["%s"] * len(wanted))
+        sql = (
+            f"SELECT sha256, 'present' FROM {MediaItem._meta.db_table} WHERE owner_id = %s AND sha256 IN ({marks}) "
+            f"UNION ALL "
+            f"SELECT sha256, 'deleted' FROM {Tombstone._meta.db_table} WHERE owner_id = %s AND sha256 IN ({marks})"
         )
-        deleted = Tombstone.objects.filter(owner=user, sha256__in=wanted).annotate(
-            where=Value("deleted", output_field=CharField())
-        )
-        rows = present.values_list("sha256", "where").union(deleted.values_list("sha256", "where"), all=True)
-        for sha256, where in rows:
-            if where == "present" or sha256 not in found:
-                found[sha256] = where
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [user.pk, *wanted, user.pk, *wanted])
+            for sha256, where in cursor.fetchall():
+                if where == "present" or sha256 not in found:
+                    found[sha256] = where
     answer = {"missing": [], "present": [], "deleted": []}
     for sha256 in wanted:
         answer[found.get(sha256, "missing")].append(sha256)

@@ -150,3 +150,21 @@ def test_another_persons_asset_is_404(user, other_user, api):
 @pytest.mark.parametrize("url", [PEOPLE, SUGGESTIONS, f"{SUGGESTIONS}1/asset/"])
 def test_anonymous_is_401(db, url):
     assert APIClient().get(url).status_code == 401
+
+
+def test_hand_built_representation_matches_the_declared_fields(user, rf):
+    from rest_framework import serializers as drf
+
+    from suggestions.api.serializers import SuggestionSerializer
+
+    name = save_bytes(f"users/{user.pk}/renders/collage.jpg", jpeg_bytes())
+    items = make_items(user, 3)
+    for suggestion in (
+        make_suggestion(user, items, 1, asset=name, asset_mime="image/jpeg", occasion_date="2024-02-29"),
+        make_suggestion(user, [], 2),
+    ):
+        suggestion.refresh_from_db()
+        serializer = SuggestionSerializer(suggestion, context={"request": rf.get("/")})
+        fast = serializer.data
+        assert fast == drf.ModelSerializer.to_representation(serializer, suggestion)
+        assert list(fast) == SuggestionSerializer.Meta.fields

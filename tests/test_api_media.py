@@ -319,3 +319,23 @@ def test_unknown_or_huge_ids_are_404(user, api, path, pk):
 def test_anonymous_is_401(theirs, path):
     assert APIClient().get(f"{MEDIA}{theirs.pk}/{path}").status_code == 401
     assert APIClient().delete(f"{MEDIA}{theirs.pk}/").status_code == 401
+
+
+def test_hand_built_representation_matches_the_declared_fields(user, rf, analyzed):
+    """The fast path writes what DRF would write from the fields the schema is made from."""
+    from rest_framework import serializers as drf
+
+    from suggestions.api.serializers import MediaDetailSerializer, MediaItemSerializer
+
+    person = Person.objects.create(owner=user)
+    Face.objects.create(media=analyzed, person=person, x=1, y=2, w=3, h=4, encoding=b"\0" * 512)
+    Face.objects.create(media=analyzed, x=5, y=6, w=7, h=8, encoding=b"\0" * 512)
+    MediaItem.objects.filter(pk=analyzed.pk).update(place="Arezzo", country_code="IT", device_asset_id="A1")
+    item = MediaItem.objects.get(pk=analyzed.pk)
+    context = {"request": rf.get("/")}
+    for serializer_class in (MediaItemSerializer, MediaDetailSerializer):
+        fast = serializer_class(item, context=context).data
+        declared = drf.ModelSerializer.to_representation(serializer_class(item, context=context), item)
+        assert fast == declared
+        assert list(fast) == serializer_class.Meta.fields
+    assert fast["faces"][0]["person"] == person.pk and fast["location"]["place"] == "Arezzo"

@@ -7,7 +7,7 @@ own, so another person's object is a 404.
 from datetime import datetime, time, timedelta, timezone as dt_timezone
 
 from django.conf import settings
-from django.db.models import Count, F, Prefetch
+from django.db.models import Count, F
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -22,7 +22,7 @@ from rollweb.api import NewestFirstPagination, PayloadTooLarge, UploadRateThrott
 
 from .. import services
 from ..analysis.filetypes import HEIC, HEIF, JPEG, MOV, MP4, PNG, WEBP
-from ..models import Face, MediaItem, Person, ProcessingRecord, Suggestion, SuggestionItem
+from ..models import Face, MediaItem, Person, ProcessingRecord, Suggestion
 from ..storage import file_response
 from . import serializers as s
 
@@ -49,12 +49,6 @@ def _query(serializer_class, request):
 
 def _owned_item(request, pk):
     return get_object_or_404(MediaItem.objects.filter(owner=request.user), pk=pk)
-
-
-def _with_faces(items):
-    return items.prefetch_related(
-        Prefetch("faces", queryset=Face.objects.only("id", "media_id", "person_id", "x", "y", "w", "h").order_by("id"))
-    )
 
 
 class FileView(APIView):
@@ -101,7 +95,7 @@ class MediaCollectionView(generics.GenericAPIView):
         super().initial(request, *args, **kwargs)
 
     def get_queryset(self):
-        return _with_faces(MediaItem.objects.filter(owner=self.request.user))
+        return MediaItem.objects.filter(owner=self.request.user).values(*s.MediaItemSerializer.columns)
 
     @extend_schema(
         tags=["media"],
@@ -126,7 +120,8 @@ class MediaCollectionView(generics.GenericAPIView):
                 raise ValidationError({"person": ["No such person among yours."]})
             items = items.filter(pk__in=Face.objects.filter(person_id=filters["person"]).values("media_id"))
         page = self.paginate_queryset(items)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        context = {**self.get_serializer_context(), "faces": s.face_rows([row["id"] for row in page])}
+        return self.get_paginated_response(s.MediaItemSerializer(page, many=True, context=context).data)
 
     @extend_schema(
         tags=["media", "sync"],
@@ -172,7 +167,6 @@ class MediaCollectionView(generics.GenericAPIView):
             )
         except services.UploadRefused as refused:
             return Response({"detail": refused.message}, status=refused.status)
-        item = _with_faces(MediaItem.objects.filter(pk=item.pk)).get()
         body = self.get_serializer(item).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -189,8 +183,7 @@ class MediaItemView(APIView):
         responses={200: s.MediaDetailSerializer, **errors(401, 404)},
     )
     def get(self, request, pk):
-        items = _with_faces(MediaItem.objects.filter(owner=request.user)).prefetch_related("ledger")
-        item = get_object_or_404(items, pk=pk)
+        item = get_object_or_404(MediaItem.objects.filter(owner=request.user).prefetch_related("ledger"), pk=pk)
         return Response(s.MediaDetailSerializer(item, context={"request": request}).data)
 
     @extend_schema(
@@ -302,12 +295,7 @@ class SuggestionListView(generics.GenericAPIView):
     )
     def get(self, request):
         filters = _query(s.SuggestionFilterSerializer, request)
-        suggestions = Suggestion.objects.filter(owner=request.user).prefetch_related(
-            Prefetch(
-                "suggestionitem_set",
-                queryset=SuggestionItem.objects.only("suggestion_id", "media_id", "position").order_by("position"),
-            )
-        )
+        suggestions = Suggestion.objects.filter(owner=request.user).values(*s.SuggestionSerializer.columns)
         if "state" in filters:
             suggestions = suggestions.filter(state=filters["state"])
         else:
@@ -315,7 +303,8 @@ class SuggestionListView(generics.GenericAPIView):
         if "kind" in filters:
             suggestions = suggestions.filter(kind=filters["kind"])
         page = self.paginate_queryset(suggestions)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        context = {**self.get_serializer_context(), "media_ids": s.media_ids_of([row["id"] for row in page])}
+        return self.get_paginated_response(s.SuggestionSerializer(page, many=True, context=context).data)
 
 
 class SuggestionAssetView(FileView):
