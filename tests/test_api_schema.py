@@ -83,6 +83,11 @@ def test_schema_and_docs_are_served_without_any_cdn(client):
     assert "swagger-ui" in page
     external = [url for url in re.findall(r"""(?:src|href)=["']([^"']+)""", page) if "//" in url]
     assert external == []
+    # No inline script (the Content Security Policy forbids them): the set-up script is its own file.
+    scripts = re.findall(r"<script([^>]*)>", page)
+    assert scripts and all("src=" in attributes for attributes in scripts)
+    setup = client.get("/api/docs/?script=")
+    assert setup.status_code == 200 and "SwaggerUIBundle" in setup.content.decode()
 
 
 @pytest.mark.django_db(transaction=True)
