@@ -259,7 +259,8 @@ def env_rate(name, default):
     """A request rate such as 120/min (per second, minute, hour or day)."""
     value = env.str(name, default=default).strip().lower()
     count, _, period = value.partition("/")
-    if not (count.isdigit() and int(count) > 0 and period in {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}):
+    periods = {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}
+    if not (count.isdigit() and int(count) > 0 and period in periods):
         raise ImproperlyConfigured(f"{name} must be a rate like 120/min (per s, min, hour or day), not {value!r}.")
     return value
 

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from suggestions.models import Face, MediaItem, Person, ProcessingRecord, Tombstone
 
-from .conftest import grant, jpeg_bytes, upload_and_analyze, upload_file
+from .conftest import grant, jpeg_bytes, upload_and_analyze
 
 MEDIA = "/api/v1/media/"
 CONTRACT_FIELDS = {
@@ -29,7 +29,8 @@ def make_items(user, count, start=None, **fields):
     items = [
         MediaItem(
             owner=user, kind="photo", status="analyzed", original=f"users/{user.pk}/originals/{n}.jpg",
-            sha256=hashlib.sha256(uuid.uuid4().bytes).hexdigest(), original_name=f"IMG_{n:04d}.JPG", mime="image/jpeg", bytes=1000 + n,
+            sha256=hashlib.sha256(uuid.uuid4().bytes).hexdigest(), original_name=f"IMG_{n:04d}.JPG",
+            mime="image/jpeg", bytes=1000 + n,
             created_at=start + timedelta(seconds=n), **fields,
         )
         for n in range(count)
@@ -39,7 +40,11 @@ def make_items(user, count, start=None, **fields):
 
 def add_faces(items, person, per_item=2):
     Face.objects.bulk_create(
-        [Face(media=item, person=person, x=1, y=2, w=3, h=4, encoding=b"\0" * 512) for item in items for _ in range(per_item)]
+        [
+            Face(media=item, person=person, x=1, y=2, w=3, h=4, encoding=b"\0" * 512)
+            for item in items
+            for _ in range(per_item)
+        ]
     )
 
 
@@ -159,6 +164,7 @@ def test_filters(user, api):
     assert ids(captured_from="2023-05-17", captured_to="2023-05-17") == {may[0].pk, may[1].pk}
     assert ids(captured_from="2023-05-18") == {june[0].pk}
     assert ids(captured_to="2023-05-16") == set()
+    assert ids(captured_from="0001-01-01", captured_to="9999-12-31") == {may[0].pk, may[1].pk, june[0].pk}
     assert ids(person=person.pk) == {may[0].pk}
     assert undated[0].pk in ids()
 

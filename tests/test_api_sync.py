@@ -142,7 +142,8 @@ def test_upload_creates_then_recognises_the_same_bytes(user, api, stored_files):
     first = api.post(MEDIA, {"file": named(data, "IMG_0001.JPG"), "sha256": sha(data)}, format="multipart")
     assert first.status_code == 201, first.json()
     body = first.json()
-    assert (body["sha256"], body["original_name"], body["kind"], body["bytes"]) == (sha(data), "IMG_0001.JPG", "photo", len(data))
+    assert (body["sha256"], body["original_name"], body["kind"]) == (sha(data), "IMG_0001.JPG", "photo")
+    assert body["bytes"] == len(data)
     again = api.post(MEDIA, {"file": named(data, "copy.jpg")}, format="multipart")
     assert again.status_code == 200 and again.json()["id"] == body["id"]
     assert len([name for name in stored_files() if "/originals/" in name]) == 1
@@ -201,7 +202,11 @@ def test_automatic_upload_of_a_deleted_file_is_409(user, api):
 
 @pytest.mark.parametrize(
     "data",
-    [b"just text, named like a photo\n" * 10, b"<svg xmlns='http://www.w3.org/2000/svg'/>", b"\xff\xd8\xff" + b"\0" * 50],
+    [
+        b"just text, named like a photo\n" * 10,
+        b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+        b"\xff\xd8\xff" + b"\0" * 50,
+    ],
 )
 def test_not_a_photo_is_400(user, api, stored_files, data):
     grant(user, "library")

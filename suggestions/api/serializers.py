@@ -162,7 +162,9 @@ class MediaItemSerializer(serializers.ModelSerializer):
     def _location(row):
         if row["latitude"] is None or row["longitude"] is None:
             return None
-        return {"lat": row["latitude"], "lon": row["longitude"], "place": row["place"], "country_code": row["country_code"]}
+        return {
+            "lat": row["latitude"], "lon": row["longitude"], "place": row["place"], "country_code": row["country_code"],
+        }
 
     @extend_schema_field(LocationSerializer(allow_null=True, help_text="Null without consent to location."))
     def get_location(self, item):
@@ -303,8 +305,8 @@ class CheckResultSerializer(serializers.Serializer):
 class MediaFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=MediaItem.Status.values, required=False)
     kind = serializers.ChoiceField(choices=MediaItem.Kind.values, required=False)
-    captured_from = serializers.DateField(required=False, help_text="Captured on or after this day.")
-    captured_to = serializers.DateField(required=False, help_text="Captured on or before this day.")
+    captured_from = serializers.DateField(required=False, help_text="Captured on or after this day (UTC).")
+    captured_to = serializers.DateField(required=False, help_text="Captured on or before this day (UTC).")
     person = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1, help_text="Shows this person.")
 
     def validate(self, attrs):

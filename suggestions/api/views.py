@@ -4,7 +4,7 @@ Each HTTP method is one operation. Every object is looked up among the requestin
 own, so another person's object is a 404.
 """
 
-from datetime import datetime, time, timedelta, timezone as dt_timezone
+from datetime import datetime, time, timezone as dt_timezone
 
 from django.conf import settings
 from django.db.models import Count, F
@@ -112,9 +112,9 @@ class MediaCollectionView(generics.GenericAPIView):
         if "kind" in filters:
             items = items.filter(kind=filters["kind"])
         if "captured_from" in filters:
-            items = items.filter(captured_at__gte=_day_start(filters["captured_from"]))
+            items = items.filter(captured_at__gte=datetime.combine(filters["captured_from"], time.min, dt_timezone.utc))
         if "captured_to" in filters:
-            items = items.filter(captured_at__lt=_day_start(filters["captured_to"]) + timedelta(days=1))
+            items = items.filter(captured_at__lte=datetime.combine(filters["captured_to"], time.max, dt_timezone.utc))
         if "person" in filters:
             if not Person.objects.filter(owner=request.user, pk=filters["person"]).exists():
                 raise ValidationError({"person": ["No such person among yours."]})
@@ -169,10 +169,6 @@ class MediaCollectionView(generics.GenericAPIView):
             return Response({"detail": refused.message}, status=refused.status)
         body = self.get_serializer(item).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
-
-
-def _day_start(day):
-    return datetime.combine(day, time.min, tzinfo=dt_timezone.utc)
 
 
 class MediaItemView(APIView):
