@@ -24,6 +24,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import psutil
+
 REPO = Path(__file__).resolve().parent.parent
 ITEMS = 10_000
 SUGGESTIONS = 1_000
@@ -175,6 +177,15 @@ def load_python(port, path, token, seconds, connections):
             "errors": errors[0], "rps": len(latencies) / seconds}
 
 
+def server_cpu(server):
+    """CPU seconds the gunicorn workers have used: per request, a figure other load hardly moves."""
+    total = 0.0
+    for worker in psutil.Process(server.pid).children():
+        times = worker.cpu_times()
+        total += times.user + times.system
+    return total
+
+
 def check_timing(port, token, hashes, rounds=30):
     body = json.dumps({"sha256": hashes})
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -207,7 +218,8 @@ def main():
     print(f"seeded {ITEMS:,} items, {SUGGESTIONS:,} suggestions, {PEOPLE} people in {seconds:.1f} s")
     load = load_wrk if shutil.which("wrk") else load_python
     print(f"load: {'wrk' if load is load_wrk else 'Python threads'}, {args.connections} connections, "
-          f"{args.seconds} s per endpoint, gunicorn with {os.environ.get('WEB_WORKERS', '2')} workers")
+          f"{args.seconds} s per endpoint, gunicorn with {os.environ.get('WEB_WORKERS', '2')} workers, "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} before the run")
     log = open(var_dir / "gunicorn.log", "w")
     server = serve(var_dir, args.port, log)
     failed = False
@@ -222,11 +234,13 @@ def main():
         results = {}
         for label, path in endpoints:
             load(args.port, path, token, 1, args.connections)  # warm-up
+            cpu = server_cpu(server)
             results[label] = result = load(args.port, path, token, args.seconds, args.connections)
+            cpu_ms = (server_cpu(server) - cpu) / max(result["requests"], 1) * 1000
             ratio = result["p95"] / results["baseline"]["p95"]
-            print(f"GET {path:52} p50 {result['p50']:6.1f} ms  p95 {result['p95']:6.1f} ms  "
-                  f"p99 {result['p99']:6.1f} ms  {result['rps']:6.0f} req/s  errors {result['errors']}  "
-                  f"p95 ×{ratio:.2f} baseline")
+            print(f"{label:22} p50 {result['p50']:6.1f} ms  p95 {result['p95']:6.1f} ms  "
+                  f"p99 {result['p99']:6.1f} ms  {result['rps']:5.0f} req/s  errors {result['errors']}  "
+                  f"p95 ×{ratio:.2f} baseline  server CPU {cpu_ms:.1f} ms/request   GET {path}")
         check = check_timing(args.port, token, hashes)
         print(f"POST /api/v1/media/check/ with {len(hashes):,} hashes: p50 {check['p50']:.1f} ms  "
               f"p95 {check['p95']:.1f} ms  max {check['max']:.1f} ms  errors {check['errors']}  "
