@@ -119,7 +119,7 @@ def serve(var_dir, port, log):
     env = {**os.environ, "VAR_DIR": str(var_dir), "SECRET_KEY": "bench-only", "HOST": "127.0.0.1", "PORT": str(port)}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn), "rollweb.wsgi", "--bind", f"127.0.0.1:{port}", "--workers",
-               os.environ.get("WEB_WORKERS", "2"), "--timeout", "300"]
+               os.environ.get("WEB_WORKERS", "2"), "--timeout", "300", "--access-logfile", "-"]
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=log, start_new_session=True)
     for _ in range(100):
         try:
