@@ -46,6 +46,16 @@ def env_choice(name, default, choices):
     return value
 
 
+def env_rate(name, default):
+    """A request rate such as 120/min (per second, minute, hour or day)."""
+    value = env.str(name, default=default).strip().lower()
+    count, _, period = value.partition("/")
+    periods = {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}
+    if not (count.isdigit() and int(count) > 0 and period in periods):
+        raise ImproperlyConfigured(f"{name} must be a rate like 120/min (per s, min, hour or day), not {value!r}.")
+    return value
+
+
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
@@ -251,18 +261,6 @@ if CACHE_URL.split("://", 1)[0] not in CACHE_SCHEMES or "://" not in CACHE_URL:
         f"(a cache every web process shares), not {CACHE_URL!r}."
     )
 CACHES = {"default": env.cache_url_config(CACHE_URL)}
-if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
-    CACHES["default"]["OPTIONS"] = {"MAX_ENTRIES": 100_000}
-
-
-def env_rate(name, default):
-    """A request rate such as 120/min (per second, minute, hour or day)."""
-    value = env.str(name, default=default).strip().lower()
-    count, _, period = value.partition("/")
-    periods = {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}
-    if not (count.isdigit() and int(count) > 0 and period in periods):
-        raise ImproperlyConfigured(f"{name} must be a rate like 120/min (per s, min, hour or day), not {value!r}.")
-    return value
 
 
 # API rates: uploads per person, and the sign-in endpoints per client address and per username.
