@@ -25,7 +25,7 @@ _erasers = defaultdict(list)
 _remains = defaultdict(list)
 
 # Rows that stay after an erasure by design: the account itself and the consent record.
-KEPT_APPS = {"auth", "admin", "sessions", "authtoken", "contenttypes"}
+KEPT_APPS = {"auth", "admin", "sessions", "contenttypes"}
 KEPT_MODELS = {"consent.consentrecord", "consent.grant", "consent.consentevent", "consent.notice"}
 
 

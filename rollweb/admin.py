@@ -10,7 +10,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from rest_framework.authtoken.models import TokenProxy
 
 from consent.models import Grant
 from consent.scopes import ORDER, SCOPES
@@ -19,9 +18,6 @@ from .operators import with_counts
 
 User = get_user_model()
 
-# An operator who could create a token for someone could use the API as them.
-if admin.site.is_registered(TokenProxy):
-    admin.site.unregister(TokenProxy)
 if admin.site.is_registered(User):
     admin.site.unregister(User)
 

@@ -1,6 +1,14 @@
-"""What every API module shares: pagination and the shape of errors."""
+"""What every API module shares: pagination, parsing, rates and the shape of errors."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.views.defaults import page_not_found
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status, throttling
 from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.views import exception_handler as drf_exception_handler
 
 
 class NewestFirstPagination(CursorPagination):
@@ -10,3 +18,134 @@ class NewestFirstPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = ("-created_at", "-id")
+    invalid_cursor_message = "This cursor is not one the server gave out; start again without it."
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # A cursor that decodes but holds a position the ordering field cannot take (or a page
+        # size that is not a number) is a bad request, not a server error.
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (exceptions.NotFound, DjangoValidationError, ValueError, TypeError, OverflowError):
+            raise exceptions.ValidationError({"cursor": [self.invalid_cursor_message]}) from None
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "too_large"
+
+
+class BoundedJSONParser(JSONParser):
+    """JSON bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE: DRF's parser would read any size into memory."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        request = (parser_context or {}).get("request")
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if request is not None and limit is not None and content_length(request) > limit:
+            raise PayloadTooLarge(f"A JSON body may be at most {limit:,} bytes.")
+        return super().parse(stream, media_type, parser_context)
+
+
+def content_length(request):
+    try:
+        return max(int(request.META.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        return 0
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus Django's own refusals of bad input answered in JSON instead of a 500."""
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ValidationError({"detail": str(exc) or "The request could not be read."})
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError({"detail": exc.messages})
+    return drf_exception_handler(exc, context)
+
+
+def not_found(request, exception):
+    """Django's 404 for pages; under /api/ (an unknown path, or an id of the wrong form) JSON."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)
+
+
+class RateThrottle(throttling.SimpleRateThrottle):
+    """A rate from settings.API_RATES, read when the request arrives (so tests can change it)."""
+
+    def get_rate(self):
+        return settings.API_RATES[self.scope]
+
+
+class UploadRateThrottle(RateThrottle):
+    """Uploads per person."""
+
+    scope = "uploads"
+
+    def get_cache_key(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+class AuthRateThrottle(RateThrottle):
+    """Sign-up and sign-in requests per client address."""
+
+    scope = "auth"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class LoginRateThrottle(RateThrottle):
+    """Sign-in attempts per username, from any address: a slow guesser gets nowhere."""
+
+    scope = "login"
+
+    def get_cache_key(self, request, view):
+        try:
+            username = request.data.get("username")
+        except AttributeError:  # a JSON body that is not an object
+            return None
+        if not isinstance(username, str) or not username:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": username.strip().lower()[:150]}
+
+
+# -- error bodies, for the schema ---------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What went wrong, in plain language.")
+
+
+FIELD_ERRORS = {
+    "type": "object",
+    "description": "Field name → list of messages (an object, for a list field, keyed by position); "
+    "`detail` or `non_field_errors` for the request as a whole.",
+    "additionalProperties": {},
+    "example": {"sha256": ["Expected 64 hexadecimal characters."]},
+}
+
+
+ERROR_TEXT = {
+    400: "The request is malformed or a field is invalid: field name → list of messages, or `detail`.",
+    401: "No valid credentials: send `Authorization: Token …`.",
+    403: "Not allowed: a consent this operation needs is not given.",
+    404: "No such object among yours (another person's objects are never visible).",
+    409: "Conflicts with what is stored.",
+    413: "The body is larger than the server accepts.",
+    415: "The Content-Type is not one this operation reads.",
+    429: "Too many requests: wait the number of seconds in Retry-After.",
+    503: "A service the server needs is unavailable; try again shortly.",
+}
+
+
+def errors(*codes, **texts):
+    """Schema responses for error status codes: `errors(400, 404, status_409="…")`."""
+    responses = {}
+    for code in codes:
+        body = FIELD_ERRORS if code == 400 else ErrorSerializer
+        responses[code] = OpenApiResponse(body, description=texts.get(f"status_{code}", ERROR_TEXT[code]))
+    return responses

@@ -47,6 +47,16 @@ def env_choice(name, default, choices):
     return value
 
 
+def env_rate(name, default):
+    """A request rate such as 120/min (per second, minute, hour or day)."""
+    value = env.str(name, default=default).strip().lower()
+    count, _, period = value.partition("/")
+    periods = {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}
+    if not (count.isdigit() and int(count) > 0 and period in periods):
+        raise ImproperlyConfigured(f"{name} must be a rate like 120/min (per s, min, hour or day), not {value!r}.")
+    return value
+
+
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
@@ -67,7 +77,8 @@ SECURE_SSL_REDIRECT = HTTPS and env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if env_bool("BEHIND_PROXY", False):
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -83,7 +94,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "rollweb",
@@ -136,6 +146,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Opening a connection (and registering Django's SQL functions on it) costs about 1 ms.
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -279,18 +291,47 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-exports": {"task": "consent.tasks.sweep_exports", "schedule": crontab(minute="*/15")},
 }
 
+# The cache every web process shares (API throttles count requests in it): a folder under var/
+# by default, which needs no server; Redis in production (redis://host:6379/1).
+CACHE_SCHEMES = ("filecache", "dbcache", "redis", "rediss")
+CACHE_URL = env.str("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")
+if CACHE_URL.split("://", 1)[0] not in CACHE_SCHEMES or "://" not in CACHE_URL:
+    raise ImproperlyConfigured(
+        f"CACHE_URL must start with one of {', '.join(s + '://' for s in CACHE_SCHEMES)} "
+        f"(a cache every web process shares), not {CACHE_URL!r}."
+    )
+CACHES = {"default": env.cache_url_config(CACHE_URL)}
+
+
+# API rates: uploads per person, and the sign-in endpoints per client address and per username.
+API_RATES = {
+    "uploads": env_rate("API_UPLOAD_RATE", "120/min"),
+    "auth": env_rate("API_AUTH_RATE", "30/min"),
+    "login": env_rate("API_LOGIN_RATE", "10/min"),
+}
+# A device token unused for this many days stops working (the phone signs in again).
+API_TOKEN_IDLE_DAYS = env_int("API_TOKEN_IDLE_DAYS", 90, minimum=1)
+
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="rollweb <noreply@localhost>")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "rollweb.tokens.DeviceTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "rollweb.api.NewestFirstPagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "rollweb.api.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "rollweb.api.exception_handler",
+    # Client addresses for per-address rates: REMOTE_ADDR, or the proxy's X-Forwarded-For entry.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 1 if BEHIND_PROXY else 0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "rollweb API",
@@ -300,6 +341,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "MediaKindEnum": "suggestions.models.MediaItem.Kind",
+        "MediaStatusEnum": "suggestions.models.MediaItem.Status",
+        "ConsentEventKindEnum": "consent.models.ConsentEvent.Kind",
+        "ExportStatusEnum": "consent.models.Export.Status",
+    },
 }
 
 LOGGING = {

@@ -22,6 +22,15 @@ def face_crop_key(owner_id, face_id):
     return f"{user_prefix(owner_id)}faces/{face_id}.jpg"
 
 
+def local_capture_time(captured_at, offset_minutes):
+    """Capture time as the camera's clock showed it (naive when the offset is unknown)."""
+    if captured_at is None:
+        return None
+    if offset_minutes is None:
+        return captured_at.astimezone(dt_timezone.utc).replace(tzinfo=None)
+    return captured_at.astimezone(dt_timezone(timedelta(minutes=offset_minutes)))
+
+
 class MediaItemQuerySet(models.QuerySet):
     def owned_by(self, user):
         return self.filter(owner=user)
@@ -106,12 +115,7 @@ class MediaItem(models.Model):
 
     @property
     def captured_local(self):
-        """Capture time as the camera's clock showed it (naive when the offset is unknown)."""
-        if self.captured_at is None:
-            return None
-        if self.captured_offset is None:
-            return self.captured_at.astimezone(dt_timezone.utc).replace(tzinfo=None)
-        return self.captured_at.astimezone(dt_timezone(timedelta(minutes=self.captured_offset)))
+        return local_capture_time(self.captured_at, self.captured_offset)
 
     @property
     def has_location(self):

@@ -158,14 +158,19 @@ def capture_instant(capture):
 
 
 def write_capture(item, result):
-    captured_at = capture_instant(result.time) if result.time else None
-    offset = result.time.offset_minutes if result.time else None
+    if result.time is None:
+        # A file without a capture time keeps the one its device sent at upload, if any.
+        MediaItem.objects.filter(pk=item.pk).update(camera=result.camera)
+        item.camera = result.camera
+        if item.captured_at is not None:
+            return "Looked for a capture date and time: this file has none, so the one your device sent is kept."
+        return "Looked for a capture date and time: this file has none."
+    captured_at = capture_instant(result.time)
+    offset = result.time.offset_minutes
     MediaItem.objects.filter(pk=item.pk).update(
         captured_at=captured_at, captured_offset=offset, camera=result.camera
     )
     item.captured_at, item.captured_offset, item.camera = captured_at, offset, result.camera
-    if result.time is None:
-        return "Looked for a capture date and time: this file has none."
     when = result.time.local.strftime("%d %b %Y, %H:%M:%S")
     zone = " (camera's UTC offset unknown)" if offset is None else ""
     camera = f", camera {result.camera}" if result.camera else ""

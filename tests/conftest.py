@@ -100,3 +100,35 @@ def upload_and_analyze(user, data, name="photo.jpg"):
     item, _ = upload_file(user, data, name)
     services.media_analyze(item.pk)
     return MediaItem.objects.get(pk=item.pk)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """API rates count requests in the cache: every test starts with none counted."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+def api_client_for(user):
+    """A DRF test client signed in the way a phone is: with a device token."""
+    from rest_framework.test import APIClient
+
+    from rollweb.tokens import token_issue
+
+    client = APIClient()
+    if user is not None:
+        _, key = token_issue(user, "test phone")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+@pytest.fixture
+def api(user):
+    return api_client_for(user)
+
+
+@pytest.fixture
+def other_api(other_user):
+    return api_client_for(other_user)

@@ -6,11 +6,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from consent.erasure import erasure_leftovers
 from consent.export import export_build, export_request
 from consent.models import ConsentEvent, ConsentRecord, Grant
+from rollweb.tokens import token_issue
 
 from .conftest import grant, upload_and_analyze
 from .derived import add_person_and_face, add_suggestion
@@ -28,7 +28,7 @@ def make_library(user, corpus):
     add_person_and_face(item)
     add_suggestion(user, [item], "faces")
     export_build(export_request(user)[0].pk)
-    Token.objects.create(user=user)
+    token_issue(user, "phone")
 
 
 def test_account_deletion_leaves_no_file_and_no_row(client, user, other_user, corpus, stored_files):

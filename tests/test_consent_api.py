@@ -7,13 +7,13 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from consent import scopes
 from consent.erasure import erasure_leftovers
 from consent.models import ConsentEvent, Export
 from consent.services import active_grants
+from rollweb.tokens import token_issue
 from suggestions.models import MediaItem
 
 from .conftest import grant, upload_and_analyze
@@ -178,9 +178,9 @@ def test_delete_account_needs_the_password(api, user):
 def test_delete_account_with_a_token(user, corpus, stored_files):
     grant(user, "library")
     upload_and_analyze(user, corpus / "exif" / "DSCN0010.jpg")
-    token = Token.objects.create(user=user)
+    _, key = token_issue(user, "phone")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     record_id = str(user.consent_record.pk)
     response = client.delete(f"{API}/account/", {"password": "correct horse battery staple"}, format="json")
     assert response.status_code == 200

@@ -22,10 +22,10 @@ class ScopeStateSerializer(serializers.Serializer):
     granted = serializers.BooleanField()
     paused = serializers.BooleanField(help_text="granted under an older notice: asked again, nothing runs meanwhile")
     renewal_due = serializers.BooleanField(help_text="a time-limited consent (faces) that ends within 30 days")
-    granted_at = serializers.DateTimeField(source="grant.granted_at", default=None)
-    expires_at = serializers.DateTimeField(source="grant.expires_at", default=None)
-    notice_version = serializers.CharField(source="grant.notice_version", default=None)
-    grant_id = serializers.UUIDField(source="grant.receipt_id", default=None)
+    granted_at = serializers.DateTimeField(source="grant.granted_at", default=None, allow_null=True)
+    expires_at = serializers.DateTimeField(source="grant.expires_at", default=None, allow_null=True)
+    notice_version = serializers.CharField(source="grant.notice_version", default=None, allow_null=True)
+    grant_id = serializers.UUIDField(source="grant.receipt_id", default=None, allow_null=True)
 
 
 class ConsentStateSerializer(serializers.Serializer):

@@ -7,7 +7,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from rollweb.api import NewestFirstPagination
+from rollweb.api import ErrorSerializer, NewestFirstPagination, errors
 from rollweb.storage import file_response
 
 from .. import export, scopes, services
@@ -32,15 +32,20 @@ def _state(user):
 
 
 class ConsentStateView(APIView):
-    @extend_schema(responses=ConsentStateSerializer, summary="The notice version and each scope's state")
+    @extend_schema(
+        tags=["consent"],
+        responses={200: ConsentStateSerializer, **errors(401)},
+        summary="The notice version and each scope's state",
+    )
     def get(self, request):
         return Response(ConsentStateSerializer(_state(request.user)).data)
 
 
 class ConsentGrantView(APIView):
     @extend_schema(
+        tags=["consent"],
         request=GrantSerializer,
-        responses={200: GrantResultSerializer, 400: OpenApiResponse(description="field errors")},
+        responses={200: GrantResultSerializer, **errors(400, 401)},
         summary="Grant scopes under the notice the person was shown",
     )
     def post(self, request):
@@ -64,8 +69,9 @@ class ConsentGrantView(APIView):
 
 class ConsentRevokeView(APIView):
     @extend_schema(
+        tags=["consent"],
         request=RevokeSerializer,
-        responses={200: RevokeResultSerializer, 400: OpenApiResponse(description="field errors")},
+        responses={200: RevokeResultSerializer, **errors(400, 401)},
         summary="Withdraw scopes and erase what was derived under them",
     )
     def post(self, request):
@@ -79,6 +85,8 @@ class EventPagination(NewestFirstPagination):
     ordering = ("-at", "-id")
 
 
+@extend_schema(tags=["consent"], summary="The person's consent history, newest first", responses={
+    200: ConsentEventSerializer(many=True), **errors(400, 401)})
 class ConsentEventListView(generics.ListAPIView):
     serializer_class = ConsentEventSerializer
     pagination_class = EventPagination
@@ -89,7 +97,11 @@ class ConsentEventListView(generics.ListAPIView):
 
 class ConsentReceiptView(APIView):
     @extend_schema(
-        responses={200: OpenApiResponse(description="the consent receipt (ISO/IEC TS 27560 record fields)")},
+        tags=["consent"],
+        responses={
+            200: OpenApiResponse(description="the consent receipt (ISO/IEC TS 27560 record fields)"),
+            **errors(401),
+        },
         summary="The person's consent receipt",
     )
     def get(self, request):
@@ -99,8 +111,9 @@ class ConsentReceiptView(APIView):
 
 class AccountExportView(APIView):
     @extend_schema(
-        request=None,
-        responses={202: ExportSerializer, 200: ExportSerializer},
+        tags=["account"],
+        request={"application/json": {"type": "object", "description": "No fields: send {} or nothing."}},
+        responses={202: ExportSerializer, 200: ExportSerializer, **errors(400, 401)},
         summary="Start a data export (or return the one under way)",
     )
     def post(self, request):
@@ -112,7 +125,11 @@ class AccountExportView(APIView):
 
 
 class AccountExportDetailView(APIView):
-    @extend_schema(responses=ExportSerializer, summary="An export's progress and, when ready, its download link")
+    @extend_schema(
+        tags=["account"],
+        responses={200: ExportSerializer, **errors(401, 404)},
+        summary="An export's progress and, when ready, its download link",
+    )
     def get(self, request, pk):
         started = get_object_or_404(Export, pk=pk, user=request.user)
         return Response(ExportSerializer(started, context={"request": request}).data)
@@ -122,8 +139,10 @@ class AccountExportDownloadView(APIView):
     @extend_schema(
         responses={
             (200, "application/zip"): OpenApiResponse(description="the zip, or a redirect to a short-lived signed URL"),
-            410: OpenApiResponse(description="expired: ask for a new export"),
+            410: OpenApiResponse(ErrorSerializer, description="not ready, or expired: ask for a new export"),
+            **errors(401, 404),
         },
+        tags=["account"],
         summary="Download a ready export (owner only, for 24 hours)",
     )
     def get(self, request, pk):
@@ -135,8 +154,9 @@ class AccountExportDownloadView(APIView):
 
 class AccountView(APIView):
     @extend_schema(
+        tags=["account"],
         request=AccountDeleteSerializer,
-        responses={200: AccountDeletedSerializer, 400: OpenApiResponse(description="field errors")},
+        responses={200: AccountDeletedSerializer, **errors(400, 401)},
         summary="Erase the account and everything in it; only a pseudonymous consent record remains",
     )
     def delete(self, request):
