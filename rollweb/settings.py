@@ -7,8 +7,10 @@ storage and a filesystem broker under var/); see README.md for the production en
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from botocore.config import Config as BotoConfig
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -88,6 +90,9 @@ INSTALLED_APPS = [
     "rollweb",
     "consent",
     "suggestions",
+    # Security (see the "Security" section below).
+    "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -99,6 +104,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it answers locked-out sign-ins.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "rollweb.urls"
@@ -145,6 +153,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2 for new passwords; older hashes still verify and are upgraded at the next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# Sign-in throttling (django-axes) checks every sign-in made over HTTP, then Django's own backend.
+AUTHENTICATION_BACKENDS = [
+    "rollweb.auth.ThrottledSignInBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -180,6 +200,14 @@ if STORAGE_BACKEND == "s3":
             "file_overwrite": False,
             "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="path"),
             "signature_version": "s3v4",
+            # Fail fast when storage is unreachable: the upload answers 503 instead of hanging.
+            "client_config": BotoConfig(
+                connect_timeout=env_int("AWS_S3_CONNECT_TIMEOUT", 5, minimum=1),
+                read_timeout=env_int("AWS_S3_READ_TIMEOUT", 60, minimum=1),
+                retries={"max_attempts": env_int("AWS_S3_MAX_ATTEMPTS", 3, minimum=1), "mode": "standard"},
+                s3={"addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="path")},
+                signature_version="s3v4",
+            ),
         },
     }
 else:
@@ -205,6 +233,9 @@ MAX_IMAGE_PIXELS = env_int("MAX_IMAGE_PIXELS", 120_000_000, minimum=1)
 FACE_RETENTION_DAYS = env_int("FACE_RETENTION_DAYS", 365, minimum=1)
 # A claimed item whose worker has not finished within this many seconds is re-queued.
 PROCESSING_LEASE_SECONDS = env_int("PROCESSING_LEASE_SECONDS", 600, minimum=1)
+# An uploaded item still waiting after this many seconds is queued again (its task was lost,
+# e.g. the broker was down when it was uploaded).
+REQUEUE_AFTER_SECONDS = env_int("REQUEUE_AFTER_SECONDS", 60, minimum=1)
 
 # Celery. The default broker is kombu's filesystem transport under var/: no server needed.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
@@ -219,9 +250,15 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
+    # acks late: a task whose worker died is delivered again once it has been unacknowledged for
+    # visibility_timeout seconds; Redis looks for such tasks every interval × throttle seconds.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+        "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10, minimum=1),
+        "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10, minimum=1),
     }
+# Several deployments (or test runs) can share one broker, each on its own queue.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -269,3 +306,50 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+
+# -- Security -------------------------------------------------------------------------------
+# Shared state for rate limits and sign-in throttling: in memory on one machine; set CACHE_URL
+# (e.g. redis://127.0.0.1:6379/1) when several processes serve the site.
+try:
+    CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+except Exception as exc:
+    raise ImproperlyConfigured(f"CACHE_URL is not a cache URL Django understands: {exc}") from None
+
+# Content Security Policy (django-csp): scripts and styles only from our own files, never inline.
+# Signed storage URLs (S3) are another origin: previews and videos load from there.
+_storage_origin = []
+if STORAGE_BACKEND == "s3":
+    _endpoint = urlsplit(_default_storage["OPTIONS"]["endpoint_url"] or "https://*.amazonaws.com")
+    _storage_origin = [f"{_endpoint.scheme}://{_endpoint.netloc}"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *_storage_origin],
+        "media-src": ["'self'", *_storage_origin],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        **({"upgrade-insecure-requests": True} if HTTPS else {}),
+    }
+}
+
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username
+# from one address, that pair is refused (429) for AXES_COOLOFF_MINUTES.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+if env_bool("BEHIND_PROXY", False):
+    AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 1, minimum=1)
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+# Upload rate limit per person on the web pages (the API has its own throttles): files per minute.
+UPLOADS_PER_MINUTE = env_int("UPLOADS_PER_MINUTE", 600, minimum=1)

@@ -16,7 +16,7 @@ from consent.services import ScopeNotGranted, active_grants, scope_guard
 
 from . import pipeline
 from .analysis import UnreadableMedia, images
-from .analysis.filetypes import HEAD_BYTES, SUPPORTED, sniff
+from .analysis.filetypes import HEAD_BYTES, SUPPORTED, carries_archive, sniff
 from .models import MediaItem, ProcessingRecord, Tombstone
 from .storage import delete_files
 
@@ -88,6 +88,8 @@ def media_upload(user, upload, *, client_sha256="", name="", automatic=False, de
         return existing, False
     if automatic and Tombstone.objects.filter(owner=user, sha256=sha256).exists():
         raise UploadRefused(409, "You deleted this file from rollweb, so it is not uploaded again automatically.")
+    if carries_archive(upload):
+        raise UploadRefused(400, "The file has an archive hidden inside it, so it was not kept.")
     if filetype.kind == MediaItem.Kind.PHOTO:
         try:
             images.open_image(upload, settings.MAX_IMAGE_PIXELS)
@@ -263,7 +265,7 @@ def media_analyze(item_id):
 def media_requeue_stuck(now=None):
     """Re-queue items whose task was lost (never queued, or its worker died). Returns the ids."""
     now = now or timezone.now()
-    quiet = now - timedelta(seconds=60)
+    quiet = now - timedelta(seconds=settings.REQUEUE_AFTER_SECONDS)
     ids = list(
         MediaItem.objects.filter(
             Q(status=MediaItem.Status.UPLOADED, updated_at__lt=quiet)
