@@ -6,6 +6,7 @@ served site), so the same steps run on the default engine and on the production 
 
 import struct
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from consent import scopes
@@ -34,11 +35,13 @@ def consent_revoke(client, key):
     return response
 
 
+def uploaded(name, data):
+    return SimpleUploadedFile(name, data)
+
+
 def upload(client, data, name="photo.jpg"):
     """The page's upload call (one file, JSON answer)."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    return client.post(reverse("library:upload"), {"file": SimpleUploadedFile(name, data)})
+    return client.post(reverse("library:upload"), {"file": uploaded(name, data)})
 
 
 def upload_many(client, files):
@@ -73,3 +76,28 @@ def photo_batch(path, count, tag="copy"):
     """`count` different files (distinct sha256) showing the picture at `path`."""
     data = path.read_bytes()
     return [(f"{path.stem}-{tag}-{n}.jpg", with_comment(data, f"{tag} {n}")) for n in range(count)]
+
+
+class Browserless:
+    """A signed-in person talking plain HTTP to a served site (gunicorn), as a script would."""
+
+    def __init__(self, base, user):
+        import requests
+        from django.test import Client
+
+        self.base = base
+        self.http = requests.Session()
+        signed_in = Client()
+        signed_in.force_login(user)
+        self.http.cookies.set("sessionid", signed_in.cookies["sessionid"].value)
+        self.http.get(f"{base}{reverse('library:index')}", timeout=10)
+        self.csrf = self.http.cookies.get("csrftoken", "")
+
+    def get(self, path, **kwargs):
+        return self.http.get(self.base + path, timeout=30, allow_redirects=False, **kwargs)
+
+    def upload(self, name, data):
+        return self.http.post(
+            self.base + reverse("library:upload"), files={"file": (name, data)},
+            headers={"X-CSRFToken": self.csrf, "Referer": self.base + "/"}, timeout=60,
+        )

@@ -228,10 +228,11 @@ def worker_pool(service_env):
 @pytest.fixture
 def worker(transactional_db, worker_pool):
     """A running worker for this test; afterwards, nothing may be left waiting or processing."""
-    service = worker_pool.ensure()
+    worker_pool.ensure()
     yield worker_pool
     services.wait_until(lambda: pending_items() == 0, 90, "every item to leave uploaded/processing", interval=0.3)
-    assert service is worker_pool.current and service.alive(), f"the worker died:\n{service.log_tail()}"
+    current = worker_pool.current
+    assert current is not None and current.alive(), f"the worker died:\n{current and current.log_tail()}"
 
 
 @pytest.fixture(scope="session")
