@@ -16,7 +16,8 @@ from consent.services import ScopeNotGranted, active_grants, scope_guard
 
 from . import pipeline
 from .analysis import UnreadableMedia, images
-from .analysis.filetypes import HEAD_BYTES, SUPPORTED, carries_archive, sniff
+from .analysis.filetypes import HEAD_BYTES, HEIC, HEIF, SUPPORTED, carries_archive, sniff
+from .analysis.heif import heif_complete
 from .models import MediaItem, ProcessingRecord, Tombstone
 from .storage import delete_files
 
@@ -90,6 +91,8 @@ def media_upload(user, upload, *, client_sha256="", name="", automatic=False, de
         raise UploadRefused(409, "You deleted this file from rollweb, so it is not uploaded again automatically.")
     if carries_archive(upload):
         raise UploadRefused(400, "The file has an archive hidden inside it, so it was not kept.")
+    if filetype in (HEIC, HEIF) and not heif_complete(upload, size):
+        raise UploadRefused(400, "The file is incomplete: it ends before the picture does, so it was not kept.")
     if filetype.kind == MediaItem.Kind.PHOTO:
         try:
             images.open_image(upload, settings.MAX_IMAGE_PIXELS)

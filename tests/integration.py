@@ -13,6 +13,7 @@ A missing service stops the run with a message; nothing is skipped.
 """
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -90,6 +91,7 @@ def pytest_configure(config):
     missing = _missing_services()
     if missing:
         pytest.exit("integration tier: " + "; ".join(missing), returncode=3)
+    shutil.rmtree(LOGS, ignore_errors=True)  # each run's service logs, for its test log
 
 
 def pytest_report_header(config):
