@@ -24,7 +24,9 @@ def consent_onboard(client, *keys):
     )
     assert response.status_code == 302, response
     if scopes.FACES in keys:
-        response = client.post(reverse("consent:faces"), {"notice_version": scopes.notice_version()})
+        response = client.post(
+            reverse("consent:faces"), {"notice_version": scopes.notice_version(), "understood": "on"}
+        )
         assert response.status_code == 302
     return response
 
