@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run install install-test migrate static test test-unit test-integration serve-prod worker clean
+.PHONY: run install install-test migrate static test test-unit test-integration serve-prod worker beat clean
 
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,10 @@ serve-prod: install
 
 worker: install
 	exec celery -A rollweb worker --concurrency $${WORKER_CONCURRENCY:-2} --loglevel INFO
+
+# Production: exactly one beat per deployment (the sweeper that re-queues lost and stuck items).
+beat: install
+	exec celery -A rollweb beat --loglevel INFO
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

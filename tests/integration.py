@@ -14,6 +14,8 @@ A missing service stops the run with a message; nothing is skipped.
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -214,6 +216,17 @@ class Workers:
             self.current = None
 
 
+WORKER_PEAKS = []  # the worker's peak resident memory after each test that used it
+
+
+def pytest_terminal_summary(terminalreporter):
+    if WORKER_PEAKS:
+        terminalreporter.write_line(
+            f"integration tier: analysis worker peak memory {max(WORKER_PEAKS) / 2**20:.0f} MB "
+            f"(largest process of the worker; limit 600 MB); service logs in {LOGS}"
+        )
+
+
 def pending_items():
     from suggestions.models import MediaItem
 
@@ -235,17 +248,36 @@ def worker(transactional_db, worker_pool):
     services.wait_until(lambda: pending_items() == 0, 90, "every item to leave uploaded/processing", interval=0.3)
     current = worker_pool.current
     assert current is not None and current.alive(), f"the worker died:\n{current and current.log_tail()}"
+    WORKER_PEAKS.append(current.peak_rss_bytes())
+
+
+# collectstatic (hashing and compressing every file, ~30 s) starts in the background as soon as
+# the collected tests show that one of them needs it, and runs while the first tests do.
+_collecting = {}
+
+
+def pytest_collection_finish(session):
+    if any("static_root" in item.fixturenames for item in session.items):
+        root = Path(tempfile.mkdtemp(prefix="rollweb-static-"))
+        _collecting["root"] = root
+        _collecting["process"] = subprocess.Popen(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+            cwd=services.REPO, env={**os.environ, "STATIC_ROOT": str(root)},
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )
+
+
+def pytest_unconfigure(config):
+    if "root" in _collecting:
+        _collecting["process"].kill()
+        _collecting["process"].wait()
+        shutil.rmtree(_collecting["root"], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def static_root(tmp_path_factory):
-    """collectstatic once, for the gunicorn processes (whitenoise serves the manifest's files)."""
-    import subprocess
-    import sys
-
-    root = tmp_path_factory.mktemp("static")
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=services.REPO, env={**os.environ, "STATIC_ROOT": str(root)}, check=True,
-    )
-    return root
+def static_root():
+    """The collected static files, for the gunicorn processes (whitenoise serves the manifest's)."""
+    process = _collecting["process"]
+    output, _ = process.communicate(timeout=600)
+    assert process.returncode == 0, f"collectstatic failed:\n{output.decode(errors='replace')}"
+    return _collecting["root"]

@@ -63,8 +63,9 @@ def listening(port, host="127.0.0.1"):
 class Service:
     """One server process (and its children) started by the test session."""
 
-    def __init__(self, name, argv, log_dir, env=None, grace=10):
+    def __init__(self, name, argv, log_dir, env=None, grace=10, stop_signal=signal.SIGTERM):
         self.name = name
+        self.stop_signal = stop_signal
         self.argv = [str(part) for part in argv]
         self.env = env or dict(os.environ)
         self.log_path = Path(log_dir) / f"{name}.log"
@@ -122,11 +123,12 @@ class Service:
         self.process.wait()
 
     def stop(self):
-        """SIGTERM, wait up to `grace` seconds, then SIGKILL whatever of the group is left."""
+        """SIGTERM (or the server's own quick-stop signal), wait up to `grace` seconds, then
+        SIGKILL whatever of the group is left."""
         if self.process is None:
             return
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.process.send_signal(self.stop_signal)
             try:
                 self.process.wait(self.grace)
             except subprocess.TimeoutExpired:
@@ -195,4 +197,4 @@ def gunicorn(env, port, log_dir, workers=2):
     """The web server as `make serve-prod` and the Procfile start it."""
     argv = [BIN / "gunicorn", "rollweb.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", workers,
             "--timeout", "300", "--access-logfile", "-"]
-    return Service(f"gunicorn-{port}", argv, log_dir, env=env, grace=10)
+    return Service(f"gunicorn-{port}", argv, log_dir, env=env, grace=10, stop_signal=signal.SIGINT)

@@ -61,7 +61,8 @@ def _file_extents_end(iloc, position, end):
 
 
 def heif_complete(fp, size):
-    """False when the image data the container points to lies beyond the end of the file.
+    """False when the image data the container points to lies beyond the end of the file (or
+    the container does not say where its data is).
 
     Reads at most the first few megabytes (the `meta` box) and leaves fp at its start.
     """
@@ -78,4 +79,4 @@ def heif_complete(fp, size):
                     return _file_extents_end(data, child_start, child_end) <= size
     except (ValueError, IndexError, struct.error):
         return False
-    return True
+    return False  # no item locations: nothing of the picture can be found
