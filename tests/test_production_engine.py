@@ -2,8 +2,10 @@
 Celery worker process. Asserts on the objects in the bucket, not only on rows."""
 
 import hashlib
+import os
 import re
 import time
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -15,7 +17,7 @@ from django.urls import reverse
 from suggestions.models import MediaItem, ProcessingRecord, user_prefix
 
 from . import flows, services
-from .conftest import jpeg_bytes
+from .conftest import grant, jpeg_bytes
 from .factories import UserFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -142,4 +144,29 @@ def test_gunicorn_serves_pages_static_files_and_health(service_env, static_root,
         assert css.headers.get("Content-Encoding") == "br"
         assert "immutable" in css.headers["Cache-Control"]
     finally:
+        web.stop()
+
+
+def test_rabbitmq_works_as_the_broker_too(transactional_db, service_env, static_root, bucket, corpus):
+    """The same code with amqp:// (RabbitMQ) instead of Redis: uploads are analysed, /healthz is ok."""
+    amqp = os.environ.get("ROLLWEB_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+    host = urlsplit(amqp)
+    assert services.listening(host.port or 5672, host.hostname), f"RabbitMQ is not answering at {host.netloc}"
+    env = {**service_env, "CELERY_BROKER_URL": amqp, "STATIC_ROOT": str(static_root), "ALLOWED_HOSTS": "127.0.0.1"}
+    port = services.free_port()
+    web = services.gunicorn(env, port, services.LOGS).start()
+    worker = services.celery_worker(env, services.LOGS, name="rabbitmq-worker").start()
+    try:
+        person = UserFactory()
+        grant(person, "library", "time")
+        services.wait_until(lambda: services.listening(port), 60, "gunicorn")
+        site = flows.Browserless(f"http://127.0.0.1:{port}", person)
+        assert site.get("/healthz").json()["broker"] == "ok"
+        uploads = [site.upload(name, data) for name, data in flows.photo_batch(corpus / "exif" / "DSCN0025.jpg", 3)]
+        assert [response.status_code for response in uploads] == [201] * 3
+        items = flows.wait_terminal([response.json()["id"] for response in uploads], timeout=120)
+        assert [item.status for item in items] == ["analyzed"] * 3 and all(item.captured_at for item in items)
+        assert len(bucket.keys(user_prefix(person.pk))) == 9
+    finally:
+        worker.stop()
         web.stop()
