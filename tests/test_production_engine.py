@@ -170,3 +170,19 @@ def test_rabbitmq_works_as_the_broker_too(transactional_db, service_env, static_
     finally:
         worker.stop()
         web.stop()
+
+
+@pytest.mark.django_db
+def test_consent_events_refuse_update_and_delete_even_in_sql(user):
+    """The trigger of consent's migration 0002: the log is append-only below the ORM too."""
+    from django.db import DatabaseError, connection, transaction
+
+    from consent.models import ConsentEvent
+
+    grant(user, "library")
+    event = ConsentEvent.objects.filter(record__user=user).first()
+    for statement in ("UPDATE consent_consentevent SET scope = 'time' WHERE id = %s",
+                      "DELETE FROM consent_consentevent WHERE id = %s"):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement, [event.pk])
+    assert ConsentEvent.objects.get(pk=event.pk).scope == "library"
