@@ -1,6 +1,7 @@
 """Sign-in throttling: django-axes counts failed sign-ins made over HTTP."""
 
 from axes.backends import AxesStandaloneBackend
+from django.conf import settings
 
 
 class ThrottledSignInBackend(AxesStandaloneBackend):
@@ -14,3 +15,16 @@ class ThrottledSignInBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def client_address(request):
+    """Where a request came from. Behind PROXY_COUNT trusted proxies REMOTE_ADDR is the nearest
+    proxy, so the address is the one the outermost trusted proxy appended to X-Forwarded-For
+    (entries further left are whatever the client sent, and could be forged)."""
+    remote = request.META.get("REMOTE_ADDR")
+    if not settings.BEHIND_PROXY:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if len(forwarded) >= settings.PROXY_COUNT:
+        return forwarded[-settings.PROXY_COUNT]
+    return remote

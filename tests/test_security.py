@@ -156,6 +156,17 @@ def test_sign_in_is_throttled_per_username_and_address(client, settings, user):
     assert response.status_code == 302
 
 
+def test_throttling_sees_the_client_behind_the_proxy(rf, settings):
+    from rollweb.auth import client_address
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
+    assert client_address(request) == "10.0.0.2"
+    settings.BEHIND_PROXY, settings.PROXY_COUNT = True, 1
+    assert client_address(request) == "203.0.113.9"  # not the forgeable left-most entry
+    settings.PROXY_COUNT = 2
+    assert client_address(request) == "6.6.6.6"
+
+
 def test_new_passwords_are_hashed_with_argon2(client, settings, db):
     settings.PASSWORD_HASHERS = settings.PASSWORD_HASHERS[1:]  # drop the tests' fast hasher
     response = client.post(
