@@ -202,11 +202,12 @@ if STORAGE_BACKEND == "s3":
             "file_overwrite": False,
             "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="path"),
             "signature_version": "s3v4",
-            # Fail fast when storage is unreachable: the upload answers 503 instead of hanging.
+            # Fail fast when storage is unreachable or stalls: the upload answers 503 within about
+            # MAX_ATTEMPTS × READ_TIMEOUT seconds instead of hanging until the proxy gives up.
             "client_config": BotoConfig(
                 connect_timeout=env_int("AWS_S3_CONNECT_TIMEOUT", 5, minimum=1),
-                read_timeout=env_int("AWS_S3_READ_TIMEOUT", 60, minimum=1),
-                retries={"max_attempts": env_int("AWS_S3_MAX_ATTEMPTS", 3, minimum=1), "mode": "standard"},
+                read_timeout=env_int("AWS_S3_READ_TIMEOUT", 20, minimum=1),
+                retries={"max_attempts": env_int("AWS_S3_MAX_ATTEMPTS", 2, minimum=1), "mode": "standard"},
                 s3={"addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="path")},
                 signature_version="s3v4",
             ),

@@ -198,3 +198,51 @@ def gunicorn(env, port, log_dir, workers=2):
     argv = [BIN / "gunicorn", "rollweb.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", workers,
             "--timeout", "300", "--access-logfile", "-"]
     return Service(f"gunicorn-{port}", argv, log_dir, env=env, grace=10, stop_signal=signal.SIGINT)
+
+
+# -- a storage endpoint that fails -------------------------------------------------------------
+
+
+class BrokenEndpoint:
+    """A TCP endpoint on 127.0.0.1 that fails the way an unreachable S3 does.
+
+    refuse: nothing listens. reset: the connection is accepted, the request read, then closed
+    without an answer. stall: the connection is accepted and never answered.
+    """
+
+    def __init__(self, mode):
+        import threading
+
+        self.mode = mode
+        self.port = free_port()
+        self.held = []
+        self.listener = None
+        if mode != "refuse":
+            self.listener = socket.create_server(("127.0.0.1", self.port))
+            threading.Thread(target=self._serve, daemon=True).start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def _serve(self):
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.mode == "reset":
+                connection.settimeout(2)
+                try:
+                    connection.recv(65536)
+                except OSError:
+                    pass
+                connection.close()
+            else:
+                self.held.append(connection)
+
+    def close(self):
+        if self.listener is not None:
+            self.listener.close()
+        for connection in self.held:
+            connection.close()

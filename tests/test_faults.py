@@ -151,14 +151,27 @@ def test_a_broker_restart_loses_no_upload_and_the_site_keeps_answering(
         web.stop()
 
 
-def test_storage_down_during_an_upload_answers_503_and_keeps_nothing(client, settings, bucket, corpus):
+@pytest.fixture(params=["refuse", "reset", "stall"])
+def broken_storage(request, settings):
+    """Storage that refuses connections, drops them mid-request, or never answers."""
+    from botocore.config import Config
+
+    endpoint = services.BrokenEndpoint(request.param)
+    working = settings.STORAGES["default"]
+    options = {**working["OPTIONS"], "endpoint_url": endpoint.url,
+               "client_config": Config(connect_timeout=2, read_timeout=2, retries={"max_attempts": 1, "mode": "standard"},
+                                       s3={"addressing_style": "path"}, signature_version="s3v4")}
+    settings.STORAGES = {**settings.STORAGES, "default": {**working, "OPTIONS": options}}
+    yield working
+    settings.STORAGES = {**settings.STORAGES, "default": working}
+    endpoint.close()
+
+
+def test_storage_down_during_an_upload_answers_503_and_keeps_nothing(client, settings, broken_storage, bucket, corpus):
     person = UserFactory()
     grant(person, "library")
     client.force_login(person)
     photo = (corpus / "exif" / "Nikon_D70.jpg").read_bytes()
-    working = settings.STORAGES["default"]
-    dead = f"http://127.0.0.1:{services.free_port()}"  # nothing listens there
-    settings.STORAGES = {**settings.STORAGES, "default": {**working, "OPTIONS": {**working["OPTIONS"], "endpoint_url": dead}}}
 
     response = flows.upload(client, photo, "Nikon_D70.jpg")
     assert response.status_code == 503
@@ -170,6 +183,6 @@ def test_storage_down_during_an_upload_answers_503_and_keeps_nothing(client, set
     assert not MediaItem.objects.filter(owner=person).exists()
     assert bucket.keys(user_prefix(person.pk)) == []
 
-    settings.STORAGES = {**settings.STORAGES, "default": working}
+    settings.STORAGES = {**settings.STORAGES, "default": broken_storage}  # storage is back
     assert flows.upload(client, photo, "Nikon_D70.jpg").status_code == 201
     assert len(bucket.keys(user_prefix(person.pk))) == 1
