@@ -186,3 +186,33 @@ def test_consent_events_refuse_update_and_delete_even_in_sql(user):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement, [event.pk])
     assert ConsentEvent.objects.get(pk=event.pk).scope == "library"
+
+
+def test_the_same_file_uploaded_at_once_is_kept_once(worker, bucket, corpus):
+    """Four simultaneous uploads of one file on PostgreSQL: one item, one object, every answer
+    names it (the losers of the race delete what they stored)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+    from django.test import Client
+
+    person = UserFactory()
+    grant(person, "library")
+    data = (corpus / "exif" / "DSCN0021.jpg").read_bytes()
+
+    def send(_):
+        try:
+            client = Client()
+            client.force_login(person)
+            response = flows.upload(client, data, "DSCN0021.jpg")
+            return response.status_code, response.json()["id"]
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(send, range(4)))
+    assert sorted(status for status, _ in answers) == [200, 200, 200, 201], answers
+    assert len({item for _, item in answers}) == 1
+    assert MediaItem.objects.filter(owner=person).count() == 1
+    assert len(bucket.keys(user_prefix(person.pk) + "originals/")) == 1
+    flows.wait_terminal([answers[0][1]])
