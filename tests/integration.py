@@ -268,10 +268,26 @@ def pytest_collection_finish(session):
 
 
 def pytest_unconfigure(config):
+    _forget_queue()
     if "root" in _collecting:
         _collecting["process"].kill()
         _collecting["process"].wait()
         shutil.rmtree(_collecting["root"], ignore_errors=True)
+
+
+def _forget_queue():
+    """Remove this run's queue and its bindings from the broker, which other runs share."""
+    if not os.environ["CELERY_BROKER_URL"].startswith("redis://"):
+        return
+    import redis
+
+    try:
+        client = redis.Redis.from_url(os.environ["CELERY_BROKER_URL"], socket_connect_timeout=2)
+        keys = list(client.scan_iter(match=f"*{os.environ['CELERY_QUEUE']}*"))
+        if keys:
+            client.delete(*keys)
+    except redis.RedisError:
+        pass
 
 
 @pytest.fixture(scope="session")
