@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run install install-test migrate static test test-unit serve-prod worker clean
+.PHONY: run install install-test migrate static test test-unit test-integration serve-prod worker beat clean
 
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,8 +35,27 @@ run: install var/secret_key
 	echo "" && echo "  rollweb is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the worker)" && echo "" && \
 	exec honcho --no-colour start --procfile Procfile
 
+# make test runs two tiers and fails if either fails:
+#  - unit: SQLite, local private storage, tasks run in the test's process (never a service);
+#  - integration: the production engine (PostgreSQL, Redis, S3 on a SeaweedFS server the session
+#    starts, real Celery workers, gunicorn, Chromium) for every test marked integration or browser.
+#    tests/integration.py sets it up; the URLs below are its services (override them freely).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/rollweb
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
+UNIT_ENV := env -u DATABASE_URL -u CELERY_BROKER_URL -u STORAGE_BACKEND -u CACHE_URL
+INTEGRATION_ENV := env DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) STORAGE_BACKEND=s3
+
 test: install-test
-	$(PY) -m pytest
+	@status=0; \
+	$(UNIT_ENV) $(PY) -m pytest -m "not integration and not browser" || status=1; \
+	$(INTEGRATION_ENV) $(PY) -m pytest -p tests.integration -m "integration or browser" || status=1; \
+	exit $$status
+
+test-unit: install-test
+	$(UNIT_ENV) $(PY) -m pytest -m "not integration and not browser"
+
+test-integration: install-test
+	$(INTEGRATION_ENV) $(PY) -m pytest -p tests.integration -m "integration or browser"
 
 # Production: run behind HTTPS with DATABASE_URL, CELERY_BROKER_URL and STORAGE_BACKEND=s3 set (see README).
 serve-prod: install
@@ -46,6 +65,10 @@ serve-prod: install
 
 worker: install
 	exec celery -A rollweb worker --concurrency $${WORKER_CONCURRENCY:-2} --loglevel INFO
+
+# Production: exactly one beat per deployment (the sweeper that re-queues lost and stuck items).
+beat: install
+	exec celery -A rollweb beat --loglevel INFO
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -5,6 +5,8 @@ password, mint an API token for it, delete it (which would bypass the erasure of
 or see its photos. Changes are logged by the admin (LogEntry).
 """
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -20,6 +22,17 @@ User = get_user_model()
 
 if admin.site.is_registered(User):
     admin.site.unregister(User)
+
+
+class LoggedAccessAttemptAdmin(AccessAttemptAdmin):
+    """Sign-in lockouts, without django-axes' clean-up action (it bypasses the admin's log)."""
+
+    actions = ["delete_selected"]
+
+
+if admin.site.is_registered(AccessAttempt):
+    admin.site.unregister(AccessAttempt)
+admin.site.register(AccessAttempt, LoggedAccessAttemptAdmin)
 
 
 def _counted(annotation, description):

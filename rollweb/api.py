@@ -10,6 +10,8 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .ratelimit import upload_wait
+
 
 class NewestFirstPagination(CursorPagination):
     """Cursor pagination, newest first: stable while items are added during a sync."""
@@ -78,15 +80,15 @@ class RateThrottle(throttling.SimpleRateThrottle):
         return settings.API_RATES[self.scope]
 
 
-class UploadRateThrottle(RateThrottle):
-    """Uploads per person."""
+class UploadRateThrottle(throttling.BaseThrottle):
+    """Uploads per person: the same budget as the pages' (rollweb.ratelimit.upload_wait)."""
 
-    scope = "uploads"
+    def allow_request(self, request, view):
+        self.seconds = upload_wait(request.user.pk) if request.user and request.user.is_authenticated else 0
+        return not self.seconds
 
-    def get_cache_key(self, request, view):
-        if not request.user or not request.user.is_authenticated:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+    def wait(self):
+        return self.seconds
 
 
 class AuthRateThrottle(RateThrottle):

@@ -7,9 +7,11 @@ storage and a filesystem broker under var/); see README.md for the production en
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
+from botocore.config import Config as BotoConfig
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -78,6 +80,9 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+# Trusted proxies in front of the site (with BEHIND_PROXY): client addresses come from the entry
+# the outermost of them appended to X-Forwarded-For.
+PROXY_COUNT = env_int("PROXY_COUNT", 1, minimum=1)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
@@ -99,6 +104,9 @@ INSTALLED_APPS = [
     "rollweb",
     "consent",
     "suggestions",
+    # Security (see the "Security" section below).
+    "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -110,6 +118,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it answers locked-out sign-ins.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "rollweb.urls"
@@ -159,6 +170,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2 for new passwords; older hashes still verify and are upgraded at the next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# Sign-in throttling (django-axes) checks every sign-in made over HTTP, then Django's own backend.
+AUTHENTICATION_BACKENDS = [
+    "rollweb.auth.ThrottledSignInBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -194,6 +217,15 @@ if STORAGE_BACKEND == "s3":
             "file_overwrite": False,
             "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="path"),
             "signature_version": "s3v4",
+            # Fail fast when storage is unreachable or stalls: the upload answers 503 within about
+            # MAX_ATTEMPTS × READ_TIMEOUT seconds instead of hanging until the proxy gives up.
+            "client_config": BotoConfig(
+                connect_timeout=env_int("AWS_S3_CONNECT_TIMEOUT", 5, minimum=1),
+                read_timeout=env_int("AWS_S3_READ_TIMEOUT", 20, minimum=1),
+                retries={"max_attempts": env_int("AWS_S3_MAX_ATTEMPTS", 2, minimum=1), "mode": "standard"},
+                s3={"addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="path")},
+                signature_version="s3v4",
+            ),
         },
     }
 else:
@@ -231,6 +263,9 @@ CONTROLLER_NAME = env.str("CONTROLLER_NAME", default="rollweb")
 CONTROLLER_CONTACT = env.str("CONTROLLER_CONTACT", default="privacy@localhost")
 # A claimed item whose worker has not finished within this many seconds is re-queued.
 PROCESSING_LEASE_SECONDS = env_int("PROCESSING_LEASE_SECONDS", 600, minimum=1)
+# An uploaded item still waiting after this many seconds is queued again (its task was lost,
+# e.g. the broker was down when it was uploaded).
+REQUEUE_AFTER_SECONDS = env_int("REQUEUE_AFTER_SECONDS", 60, minimum=1)
 
 # Celery. The default broker is kombu's filesystem transport under var/: no server needed.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
@@ -249,9 +284,15 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "polling_interval": 0.02,
     }
 else:
+    # acks late: a task whose worker died is delivered again once it has been unacknowledged for
+    # visibility_timeout seconds; Redis looks for such tasks every interval × throttle seconds.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+        "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10, minimum=1),
+        "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10, minimum=1),
     }
+# Several deployments (or test runs) can share one broker, each on its own queue.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -291,8 +332,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-exports": {"task": "consent.tasks.sweep_exports", "schedule": crontab(minute="*/15")},
 }
 
-# The cache every web process shares (API throttles count requests in it): a folder under var/
-# by default, which needs no server; Redis in production (redis://host:6379/1).
+# The cache every web process shares (rate limits and throttles count requests in it): a folder
+# under var/ by default, which needs no server; Redis in production (redis://host:6379/1).
 CACHE_SCHEMES = ("filecache", "dbcache", "redis", "rediss")
 CACHE_URL = env.str("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")
 if CACHE_URL.split("://", 1)[0] not in CACHE_SCHEMES or "://" not in CACHE_URL:
@@ -303,9 +344,10 @@ if CACHE_URL.split("://", 1)[0] not in CACHE_SCHEMES or "://" not in CACHE_URL:
 CACHES = {"default": env.cache_url_config(CACHE_URL)}
 
 
-# API rates: uploads per person, and the sign-in endpoints per client address and per username.
+# Uploads per person and minute, through the pages and the API together (then 429 with Retry-After).
+UPLOADS_PER_MINUTE = env_int("UPLOADS_PER_MINUTE", 600, minimum=1)
+# API rates: the sign-in endpoints per client address and per username.
 API_RATES = {
-    "uploads": env_rate("API_UPLOAD_RATE", "120/min"),
     "auth": env_rate("API_AUTH_RATE", "30/min"),
     "login": env_rate("API_LOGIN_RATE", "10/min"),
 }
@@ -331,7 +373,7 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "rollweb.api.exception_handler",
     # Client addresses for per-address rates: REMOTE_ADDR, or the proxy's X-Forwarded-For entry.
-    "NUM_PROXIES": env_int("NUM_PROXIES", 1 if BEHIND_PROXY else 0),
+    "NUM_PROXIES": PROXY_COUNT if BEHIND_PROXY else 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "rollweb API",
@@ -355,4 +397,43 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes reports every sign-in at INFO; lockouts come at WARNING.
+    "loggers": {"axes": {"level": env.str("AXES_LOG_LEVEL", default="WARNING")}},
 }
+
+
+# -- Security -------------------------------------------------------------------------------
+# Content Security Policy (django-csp): scripts and styles only from our own files, never inline.
+# Signed storage URLs (S3) are another origin: previews and videos load from there.
+_storage_origin = []
+if STORAGE_BACKEND == "s3":
+    _endpoint = urlsplit(_default_storage["OPTIONS"]["endpoint_url"] or "https://*.amazonaws.com")
+    _storage_origin = [f"{_endpoint.scheme}://{_endpoint.netloc}"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *_storage_origin],
+        "media-src": ["'self'", *_storage_origin],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        **({"upgrade-insecure-requests": True} if HTTPS else {}),
+    }
+}
+
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username
+# from one address, that pair is refused (429) for AXES_COOLOFF_MINUTES.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# Keep only what throttling needs: failed attempts, not a log of every successful sign-in.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_CLIENT_IP_CALLABLE = "rollweb.auth.client_address"

@@ -16,7 +16,8 @@ from consent.services import ScopeNotGranted, active_grants, scope_guard
 
 from . import feed, pipeline
 from .analysis import UnreadableMedia, images
-from .analysis.filetypes import HEAD_BYTES, SUPPORTED, sniff
+from .analysis.filetypes import HEAD_BYTES, HEIC, HEIF, SUPPORTED, carries_archive, sniff
+from .analysis.heif import heif_complete
 from .erasure import erase_item_copies
 from .models import Face, MediaItem, ProcessingRecord, Tombstone
 from .people import PeopleError, face_detach, people_merge, people_recluster, person_update  # noqa: F401 (the API calls these)
@@ -94,6 +95,10 @@ def media_upload(
         return existing, False
     if automatic and Tombstone.objects.filter(owner=user, sha256=sha256).exists():
         raise UploadRefused(409, "You deleted this file from rollweb, so it is not uploaded again automatically.")
+    if carries_archive(upload):
+        raise UploadRefused(400, "The file has an archive hidden inside it, so it was not kept.")
+    if filetype in (HEIC, HEIF) and not heif_complete(upload, size):
+        raise UploadRefused(400, "The file is incomplete: it ends before the picture does, so it was not kept.")
     if filetype.kind == MediaItem.Kind.PHOTO:
         try:
             images.open_image(upload, settings.MAX_IMAGE_PIXELS)
@@ -323,7 +328,7 @@ def media_analyze(item_id):
 def media_requeue_stuck(now=None):
     """Re-queue items whose task was lost (never queued, or its worker died). Returns the ids."""
     now = now or timezone.now()
-    quiet = now - timedelta(seconds=60)
+    quiet = now - timedelta(seconds=settings.REQUEUE_AFTER_SECONDS)
     ids = list(
         MediaItem.objects.filter(
             Q(status=MediaItem.Status.UPLOADED, updated_at__lt=quiet)

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from consent.scopes import LIBRARY, SCOPES
 from consent.services import scope_granted
+from rollweb.ratelimit import upload_wait
 
 from . import services
 from .analysis import themes
@@ -77,8 +78,19 @@ def backfill_json(backfill):
     }
 
 
+def _too_fast_message(wait):
+    return (
+        f"You are uploading faster than {settings.UPLOADS_PER_MINUTE} files a minute, so this was not kept. "
+        f"Please try again in {wait} seconds."
+    )
+
+
 def _upload_many(request):
     """The form without JavaScript: many files in one request, a message for each problem."""
+    wait = upload_wait(request.user.pk, len(request.FILES.getlist("files")))
+    if wait:
+        messages.error(request, _too_fast_message(wait))
+        return redirect("library:index")
     created = duplicates = 0
     for name in getattr(request, "oversized_uploads", []):
         messages.error(request, f"{services.clean_name(name)}: {services.too_large_message()}")
@@ -106,6 +118,11 @@ def upload(request):
         if getattr(request, "oversized_uploads", None):
             return JsonResponse({"detail": services.too_large_message()}, status=413)
         return JsonResponse({"detail": "No file was received."}, status=400)
+    wait = upload_wait(request.user.pk, 1)
+    if wait:
+        response = JsonResponse({"detail": _too_fast_message(wait)}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     try:
         item, created = services.media_upload(request.user, upload, name=upload.name)
     except services.UploadRefused as exc:

@@ -34,9 +34,47 @@ def manifest(corpus):
     return {entry["path"]: entry for entry in json.loads((corpus / "MANIFEST.json").read_text())}
 
 
+# The integration tier (`make test`'s second run, tests/integration.py) keeps the production
+# engine's storage: S3 on a SeaweedFS server started for the session.
+INTEGRATION_TIER = os.environ.get("ROLLWEB_TIER") == "integration"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Integration and browser tests need the services the integration tier starts: outside it
+    they are skipped locally, and fail on CI (where `make test` runs both tiers)."""
+    if INTEGRATION_TIER or os.environ.get("CI"):
+        return
+    skip = pytest.mark.skip(reason="needs the integration tier: run `make test`")
+    for item in items:
+        if item.get_closest_marker("integration") or item.get_closest_marker("browser"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """In the integration tier the test database is <name>_test, beside <name> (DATABASE_URL)."""
+    if INTEGRATION_TIER:
+        from django.conf import settings
+
+        database = settings.DATABASES["default"]
+        database.setdefault("TEST", {})["NAME"] = f"{database['NAME']}_test"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Argon2 costs ~0.1 s and 100 MB a hash: tests hash with MD5 unless they ask for the real ones."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
+
+
 @pytest.fixture(autouse=True)
 def private_storage(settings, tmp_path):
-    """Every test gets its own empty storage root."""
+    """Every test gets its own empty storage root (in the integration tier: the S3 bucket)."""
+    if INTEGRATION_TIER:
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+        return None
     root = tmp_path / "storage"
     settings.STORAGES = {
         **settings.STORAGES,

@@ -15,7 +15,7 @@ def loaded(**env):
     code = (
         "import json; from django.conf import settings; "
         "print(json.dumps({'cache': settings.CACHES['default'], 'rates': settings.API_RATES, "
-        "'proxies': settings.REST_FRAMEWORK['NUM_PROXIES']}))"
+        "'uploads': settings.UPLOADS_PER_MINUTE, 'proxies': settings.REST_FRAMEWORK['NUM_PROXIES']}))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, env={**environment, "DJANGO_SETTINGS_MODULE": "rollweb.settings"},
@@ -30,11 +30,11 @@ def loaded(**env):
         ({"CACHE_URL": "locmemcache://"}, "CACHE_URL must start with one of"),
         ({"CACHE_URL": "memcache://127.0.0.1:11211"}, "CACHE_URL must start with one of"),
         ({"CACHE_URL": "/var/cache"}, "CACHE_URL must start with one of"),
-        ({"API_UPLOAD_RATE": "fast"}, "API_UPLOAD_RATE must be a rate like 120/min"),
+        ({"UPLOADS_PER_MINUTE": "fast"}, "UPLOADS_PER_MINUTE must be a whole number"),
         ({"API_AUTH_RATE": "0/min"}, "API_AUTH_RATE must be a rate"),
         ({"API_LOGIN_RATE": "5/week"}, "API_LOGIN_RATE must be a rate"),
         ({"API_TOKEN_IDLE_DAYS": "0"}, "API_TOKEN_IDLE_DAYS must be at least 1"),
-        ({"NUM_PROXIES": "one"}, "NUM_PROXIES must be a whole number"),
+        ({"PROXY_COUNT": "one"}, "PROXY_COUNT must be a whole number"),
     ],
 )
 def test_wrong_values_stop_start_up(env, message):
@@ -50,9 +50,11 @@ def test_default_cache_is_a_folder_every_process_shares():
 
 
 def test_production_cache_is_redis_and_rates_come_from_the_environment():
-    settings = loaded(CACHE_URL="redis://127.0.0.1:6379/1", API_UPLOAD_RATE="30/min", BEHIND_PROXY="true")
+    settings = loaded(CACHE_URL="redis://127.0.0.1:6379/1", UPLOADS_PER_MINUTE="30", BEHIND_PROXY="true")
     assert settings["cache"] == {
         "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/1",
     }
-    assert settings["rates"]["uploads"] == "30/min"
+    assert settings["uploads"] == 30
     assert settings["proxies"] == 1
+    assert loaded(BEHIND_PROXY="true", PROXY_COUNT="2")["proxies"] == 2
+    assert loaded(PROXY_COUNT="2")["proxies"] == 0  # not behind a proxy: X-Forwarded-For is ignored

@@ -265,7 +265,7 @@ def test_a_file_over_the_limit_inside_a_small_overhead_is_413(user, api, setting
 def test_uploads_are_rated_per_person(user, other_user, api, other_api, settings):
     grant(user, "library")
     grant(other_user, "library")
-    settings.API_RATES = {**settings.API_RATES, "uploads": "2/min"}
+    settings.UPLOADS_PER_MINUTE = 2
     assert upload(api, jpeg_bytes(color=(1, 1, 1))).status_code == 201
     assert upload(api, jpeg_bytes(color=(2, 2, 2))).status_code == 201
     refused = upload(api, jpeg_bytes(color=(3, 3, 3)))

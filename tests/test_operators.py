@@ -136,7 +136,8 @@ def test_operators_cannot_grant_revoke_or_act_as_someone(client, operator, custo
 
 def test_the_only_admin_actions_are_logged_ones(client, operator):
     """Every action an operator can run on rows is listed here and is logged: retry by its own
-    log_change (test_admin), deleting operator groups by Django's delete_selected."""
+    log_change (test_admin), deleting operator groups and sign-in lockouts by Django's
+    delete_selected."""
     client.force_login(operator)
     request = client.get(reverse("admin:index")).wsgi_request
     actions = {
@@ -144,7 +145,11 @@ def test_the_only_admin_actions_are_logged_ones(client, operator):
         for model, model_admin in admin.site._registry.items()
         for name in model_admin.get_actions(request)
     }
-    assert actions == {("suggestions.mediaitem", "retry"), ("auth.group", "delete_selected")}
+    assert actions == {
+        ("suggestions.mediaitem", "retry"),
+        ("auth.group", "delete_selected"),
+        *{(f"axes.{model}", "delete_selected") for model in ("accessattempt", "accessfailurelog", "accesslog")},
+    }
 
 
 def test_deactivating_an_account_is_logged_and_nothing_else_changes(client, operator, customer):

@@ -1,5 +1,6 @@
 """Recognise a file's type from its first bytes, never from its name or the client's word."""
 
+import zipfile
 from dataclasses import dataclass
 
 HEAD_BYTES = 32
@@ -46,3 +47,12 @@ def sniff(head):
         if brand in _MP4_BRANDS:
             return MP4
     return None
+
+
+def carries_archive(fp):
+    """True when a ZIP archive is hidden in the file (a picture with an archive appended is a
+    classic polyglot: an image to one program, an archive to another). Leaves fp at its start."""
+    try:
+        return zipfile.is_zipfile(fp)
+    finally:
+        fp.seek(0)

@@ -36,6 +36,7 @@ def open_image(fp, max_pixels):
     """Open an image lazily (header only), refusing unreadable files and decompression bombs."""
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # one per bad EXIF tag: a log flood
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(fp)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -60,7 +61,9 @@ def _too_many_pixels(max_pixels):
 
 def orientation(image):
     try:
-        value = int(image.getexif().get(ORIENTATION_TAG, 1))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            value = int(image.getexif().get(ORIENTATION_TAG, 1))
     except Exception:  # malformed EXIF is ignored, never fatal
         return 1
     return value if 1 <= value <= 8 else 1

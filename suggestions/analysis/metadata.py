@@ -1,5 +1,6 @@
 """Capture time, camera and GPS from EXIF. Each reader is called only under its scope."""
 
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,8 +22,10 @@ class CaptureTime:
 def read_exif(image):
     """The image's EXIF, or an empty mapping when it is missing or malformed."""
     try:
-        exif = image.getexif()
-        exif.get_ifd(EXIF_IFD)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # one per bad tag: a log flood
+            exif = image.getexif()
+            exif.get_ifd(EXIF_IFD)
         return exif
     except Exception:
         return {}
