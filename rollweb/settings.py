@@ -303,8 +303,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Suggestions: a refresh waits this long after new analysis, so that a batch makes one refresh;
-# occasions that come with the date (birthdays, on this day, holidays) are refreshed every night.
+# Suggestions: a refresh waits this long after new analysis, so that a batch makes one refresh
+# (a beat task looks for due refreshes every SUGGESTIONS_POLL_SECONDS); occasions that come with
+# the date (birthdays, on this day, holidays) are refreshed every night.
 SUGGESTIONS_DEBOUNCE_SECONDS = env_int("SUGGESTIONS_DEBOUNCE_SECONDS", 30)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
@@ -321,9 +322,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "suggestions.tasks.refresh_everyones_suggestions",
         "schedule": crontab(hour=0, minute=10),
     },
-    "requeue-overdue-suggestion-refreshes": {
-        "task": "suggestions.tasks.requeue_overdue_refreshes",
-        "schedule": timedelta(minutes=5),
+    "queue-due-suggestion-refreshes": {
+        "task": "suggestions.tasks.queue_due_refreshes",
+        "schedule": timedelta(seconds=env_int("SUGGESTIONS_POLL_SECONDS", 10, minimum=1)),
     },
     # Consent rules that run on a clock (published on the privacy page).
     "expire-lapsed-grants": {"task": "consent.tasks.expire_lapsed_grants", "schedule": crontab(minute=5)},

@@ -35,7 +35,6 @@ logger = logging.getLogger(__name__)
 VIDEO_KINDS = {"recap_video"}
 SHOWN = (Suggestion.State.NEW, Suggestion.State.SEEN, Suggestion.State.SAVED)
 REPLACEABLE = (Suggestion.State.NEW, Suggestion.State.SEEN)
-OVERDUE = timedelta(minutes=5)
 
 
 @dataclass
@@ -45,12 +44,12 @@ class Refresh:
     drafts: int
 
 
-def _enqueue(task, *args, countdown=None):
+def _enqueue(task, *args):
     """Queue a task after commit; a broker outage is not fatal (the sweeper and the daily run retry)."""
 
     def send():
         try:
-            task.apply_async(args=args, countdown=countdown)
+            task.apply_async(args=args)
         except Exception:
             logger.warning("could not queue %s%s", task.name, args, exc_info=True)
 
@@ -118,23 +117,22 @@ def _store(user_id, drafts):
 
 
 def suggestions_refresh_soon(user_id, now=None):
-    """Ask for a refresh in SUGGESTIONS_DEBOUNCE_SECONDS, unless one is already waiting: a batch of
-    analysed photos leads to one refresh, not one per photo."""
-    from .tasks import refresh_suggestions
+    """Ask for a refresh SUGGESTIONS_DEBOUNCE_SECONDS from now, unless one is already waiting: a
+    batch of analysed photos leads to one refresh, not one per photo.
 
+    Only the due time is stored; suggestions_queue_due (on a beat) queues the refresh once it
+    is due. No delayed message waits in a worker: a Redis broker redelivers those after its
+    visibility timeout and can lose them when the connection drops.
+    """
     now = now or timezone.now()
-    delay = settings.SUGGESTIONS_DEBOUNCE_SECONDS
     if not SuggestionRefresh.objects.filter(owner_id=user_id).exists():
         try:
             with transaction.atomic():
                 SuggestionRefresh.objects.create(owner_id=user_id)
         except IntegrityError:
             pass
-    due = now + timedelta(seconds=delay)
-    if SuggestionRefresh.objects.filter(owner_id=user_id, due_at__isnull=True).update(due_at=due):
-        _enqueue(refresh_suggestions, user_id, countdown=delay)
-        return True
-    return False
+    due = now + timedelta(seconds=settings.SUGGESTIONS_DEBOUNCE_SECONDS)
+    return bool(SuggestionRefresh.objects.filter(owner_id=user_id, due_at__isnull=True).update(due_at=due))
 
 
 def suggestions_refresh_due(user_id):
@@ -148,12 +146,12 @@ def suggestions_refresh_due(user_id):
         raise
 
 
-def suggestions_requeue_overdue(now=None):
-    """Queue again the debounced refreshes whose task was lost. Returns the person ids."""
+def suggestions_queue_due(now=None):
+    """Queue the refreshes that are due (a lost one stays due and is queued again). Returns the ids."""
     from .tasks import refresh_suggestions
 
     now = now or timezone.now()
-    ids = list(SuggestionRefresh.objects.filter(due_at__lt=now - OVERDUE).values_list("owner_id", flat=True)[:1000])
+    ids = list(SuggestionRefresh.objects.filter(due_at__lte=now).values_list("owner_id", flat=True)[:1000])
     for user_id in ids:
         _enqueue(refresh_suggestions, user_id)
     return ids

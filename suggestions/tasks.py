@@ -80,6 +80,6 @@ def refresh_everyones_suggestions():
     return feed.suggestions_refresh_everyone()
 
 
-@shared_task(name="suggestions.tasks.requeue_overdue_refreshes")
-def requeue_overdue_refreshes():
-    return len(feed.suggestions_requeue_overdue())
+@shared_task(name="suggestions.tasks.queue_due_refreshes")
+def queue_due_refreshes():
+    return len(feed.suggestions_queue_due())

@@ -81,8 +81,11 @@ def onboard_with_everything_off(steps):
     assert page.locator("input[name=scopes]:checked").count() == 0
     steps.shot("onboarding-all-off")
     page.click("button:has-text('Save my choices')")
-    page.wait_for_url(re.compile(r"/library/$"))
+    page.wait_for_url(re.compile(r"/$"))
     assert "Nothing is turned on" in steps.message()
+    assert page.locator("text=Suggestions are made only from photos you keep on rollweb").is_visible()
+    steps.shot("feed-nothing-on")
+    page.goto(steps.base + "/library/")
     assert page.locator("text=Uploading is off").is_visible()
     steps.shot("nothing-on")
 

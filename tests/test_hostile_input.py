@@ -16,6 +16,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import Resolver404, resolve, reverse
 
+from rollweb.tokens import token_issue
 from suggestions.models import MediaItem, user_prefix
 
 from . import flows
@@ -58,12 +59,8 @@ def via_form(client, person, name, data):
 
 def via_api(client, person, name, data):
     """POST /api/v1/media/ with a token, as a phone does."""
-    from rest_framework.authtoken.models import Token
-
-    token, _ = Token.objects.get_or_create(user=person)
-    response = client.post(
-        "/api/v1/media/", {"file": flows.uploaded(name, data)}, HTTP_AUTHORIZATION=f"Token {token.key}"
-    )
+    _, key = token_issue(person, "phone")
+    response = client.post("/api/v1/media/", {"file": flows.uploaded(name, data)}, HTTP_AUTHORIZATION=f"Token {key}")
     body = response.json() if response["Content-Type"].startswith("application/json") else {}
     message = body.get("detail") or " ".join(str(v) for v in body.values()) if response.status_code >= 400 else ""
     return Outcome(response.status_code, message, body.get("id"))

@@ -137,29 +137,34 @@ def test_rendering_twice_stores_one_file(consenting, run_on_commit, stored_files
 
 def test_analysis_asks_for_one_debounced_refresh(user, run_on_commit, monkeypatch, settings):
     queued = []
-    monkeypatch.setattr(tasks.refresh_suggestions, "apply_async", lambda args, countdown=None: queued.append((args, countdown)))
+    monkeypatch.setattr(tasks.refresh_suggestions, "apply_async", lambda args: queued.append(args))
     grant(user, "library")
     run_on_commit(upload_and_analyze, user, jpeg_bytes(color=(1, 2, 3)), "a.jpg")
+    asked = SuggestionRefresh.objects.get(owner=user).due_at
     run_on_commit(upload_and_analyze, user, jpeg_bytes(color=(4, 5, 6)), "b.jpg")
-    assert queued == [((user.pk,), settings.SUGGESTIONS_DEBOUNCE_SECONDS)]
-    assert SuggestionRefresh.objects.get(owner=user).due_at is not None
+    assert SuggestionRefresh.objects.get(owner=user).due_at == asked  # one refresh for the batch
+    assert queued == []  # nothing is queued before it is due
+    assert run_on_commit(feed.suggestions_queue_due, asked - timedelta(seconds=1)) == []
+    assert run_on_commit(feed.suggestions_queue_due, asked) == [user.pk]
+    assert queued == [(user.pk,)]
     assert feed.suggestions_refresh_due(user.pk) is not None  # the queued task's work, once
     assert feed.suggestions_refresh_due(user.pk) is None
     assert SuggestionRefresh.objects.get(owner=user).due_at is None
+    assert run_on_commit(feed.suggestions_queue_due, asked + timedelta(hours=1)) == []
     run_on_commit(feed.suggestions_refresh_soon, user.pk)  # the next batch asks again
-    assert len(queued) == 2
+    assert SuggestionRefresh.objects.get(owner=user).due_at is not None
 
 
-def test_lost_refreshes_are_queued_again(user, monkeypatch):
+def test_a_lost_refresh_stays_due_and_is_queued_again(user, monkeypatch):
     queued = []
-    monkeypatch.setattr(tasks.refresh_suggestions, "apply_async", lambda args, countdown=None: queued.append(args))
+    monkeypatch.setattr(tasks.refresh_suggestions, "apply_async", lambda args: queued.append(args))
     SuggestionRefresh.objects.create(owner=user, due_at=timezone.now() - timedelta(minutes=30))
-    assert feed.suggestions_requeue_overdue() == [user.pk]
+    assert feed.suggestions_queue_due() == [user.pk]
 
 
 def test_the_daily_run_refreshes_everyone_whose_library_is_kept(user, other_user, run_on_commit, monkeypatch):
     queued = []
-    monkeypatch.setattr(tasks.refresh_suggestions, "apply_async", lambda args, countdown=None: queued.append(args))
+    monkeypatch.setattr(tasks.refresh_suggestions, "apply_async", lambda args: queued.append(args))
     grant(user, "library")
     assert run_on_commit(tasks.refresh_everyones_suggestions) == 1
     assert queued == [(user.pk, False)]
