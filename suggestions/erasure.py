@@ -110,7 +110,7 @@ def _forget(user, scope):
         _reset_fields(user, scope)
     _redact_ledger(user, scope)
     _stop_backfills(user, scope)
-    return _delete_suggestions(Suggestion.objects.filter(owner=user).using(scope))
+    return _delete_suggestions(Suggestion.objects.filter(owner=user).using_scope(scope))
 
 
 def erase_time(user):
@@ -183,7 +183,7 @@ def _remains_of(scope, **extra):
         counts = {
             f"items with {scope} fields": MediaItem.objects.filter(owner=user).filter(_filled(scope)).count()
             if scope in SCOPE_FIELDS else 0,
-            f"{scope} suggestions": Suggestion.objects.filter(owner=user).using(scope).count(),
+            f"{scope} suggestions": Suggestion.objects.filter(owner=user).using_scope(scope).count(),
             f"{scope} findings in processing records": _ledger_of(user, scope).count(),
         }
         counts.update({label: query(user).count() for label, query in extra.items()})

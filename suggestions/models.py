@@ -213,7 +213,7 @@ class Face(models.Model):
 
 
 class SuggestionQuerySet(models.QuerySet):
-    def using(self, scope):
+    def using_scope(self, scope):
         return self.filter(scopes_used__contains=f",{scope},")
 
 

@@ -23,6 +23,7 @@ from consent.services import ScopeNotGranted, scope_granted, scope_guard
 
 from .analysis import faces as face_analysis
 from .analysis import images
+from .feed import suggestions_refresh_soon
 from .models import Face, MediaItem, Person, face_crop_key
 from .storage import delete_files, save_bytes
 
@@ -229,6 +230,7 @@ def person_update(person, *, name=UNSET, birthday=UNSET, hidden=UNSET):
     with _faces_guard(person.owner_id):
         if not Person.objects.filter(pk=person.pk).update(**changes):
             raise PeopleError("This person no longer exists.")
+        suggestions_refresh_soon(person.owner_id)
     for key, value in changes.items():
         setattr(person, key, value)
     return person
@@ -254,6 +256,7 @@ def people_merge(target, source):
         Person.objects.filter(pk=target.pk).update(**changes)
         source.delete()
         people_tidy(target.owner_id)
+        suggestions_refresh_soon(target.owner_id)
     target.refresh_from_db()
     return target
 
@@ -271,6 +274,7 @@ def face_detach(face):
         Face.objects.filter(pk=face.pk).update(person=person)
         face.person = person
         people_tidy(owner_id)
+        suggestions_refresh_soon(owner_id)
     return person
 
 

@@ -56,7 +56,7 @@ def test_revoking_one_scope_keeps_the_others(user, everything):
     scopes_revoke(user, ["location"], method="web")
     item = MediaItem.objects.get(pk=everything[0].pk)
     assert item.captured_at is not None and item.quality == 0.8
-    assert Suggestion.objects.filter(owner=user).using("time").exists()
+    assert Suggestion.objects.filter(owner=user).using_scope("time").exists()
     time_record = ProcessingRecord.objects.get(media=item, stage="capture_time")
     assert "22 Oct 2008" in time_record.detail
     gps_record = ProcessingRecord.objects.get(media=item, stage="gps")

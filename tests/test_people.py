@@ -170,3 +170,13 @@ def test_the_item_page_shows_what_each_stage_found(client, user, corpus):
     assert "Found 3 faces" in text  # the ledger
     text = client.get(reverse("library:detail", args=[located.pk])).content.decode()
     assert "Arezzo, Tuscany (IT)" in text and "autumn" in text
+
+
+def test_changing_people_asks_for_a_suggestions_refresh(user, corpus):
+    from suggestions.models import SuggestionRefresh
+
+    grant(user, "library", "faces")
+    person = Person.objects.create(owner=user, name="")
+    SuggestionRefresh.objects.filter(owner=user).delete()
+    services.person_update(person, name="Ada")
+    assert SuggestionRefresh.objects.get(owner=user).due_at is not None
