@@ -111,6 +111,8 @@ class ConsentEvent(models.Model):
         PAUSE = "pause", "paused: the notice changed"
         ERASURE = "erasure", "erasure completed"
         ACCOUNT_ERASURE = "account_erasure", "account deleted"
+        SHARE = "share", "share link made"
+        UNSHARE = "unshare", "share link revoked"
 
     record = models.ForeignKey(ConsentRecord, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -91,6 +91,12 @@ class MediaItem(models.Model):
     night = models.BooleanField(null=True, blank=True)
     indoor = models.BooleanField(null=True, blank=True)
     colours = models.JSONField(default=list, blank=True, help_text="dominant colours, hex")
+    enhancement = models.JSONField(
+        null=True, blank=True, help_text="the bounded automatic edit it would gain; null when it needs none"
+    )
+    subject = models.JSONField(
+        default=list, blank=True, help_text="where its subject probably is: x0, y0, x1, y1 as fractions"
+    )
 
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -212,12 +218,31 @@ class Face(models.Model):
         return [self.x, self.y, self.w, self.h]
 
 
-class SuggestionQuerySet(models.QuerySet):
+class ScopedQuerySet(models.QuerySet):
+    """For rows that record, in `scopes_used`, every scope whose data made them."""
+
     def using_scope(self, scope):
         return self.filter(scopes_used__contains=f",{scope},")
 
 
-class Suggestion(models.Model):
+class ScopesUsed(models.Model):
+    scopes_used = models.CharField(
+        max_length=100, help_text="the scopes whose data it used, comma-separated and comma-wrapped"
+    )
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def scopes_value(keys):
+        return "," + ",".join(sorted(set(keys))) + ","
+
+    @property
+    def scope_keys(self):
+        return [key for key in self.scopes_used.split(",") if key]
+
+
+class Suggestion(ScopesUsed):
     class State(models.TextChoices):
         NEW = "new", "new"
         SEEN = "seen", "seen"
@@ -233,9 +258,6 @@ class Suggestion(models.Model):
     topic = models.CharField(
         max_length=100, blank=True, help_text="what it is about (an event, a day, a birthday), kept across new photos"
     )
-    scopes_used = models.CharField(
-        max_length=100, help_text="the scopes whose data it used, comma-separated and comma-wrapped"
-    )
     occasion_date = models.DateField(null=True, blank=True)
     media = models.ManyToManyField(MediaItem, through="SuggestionItem", related_name="suggestions")
     asset = models.FileField(max_length=255, blank=True)
@@ -243,7 +265,7 @@ class Suggestion(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = SuggestionQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -251,14 +273,8 @@ class Suggestion(models.Model):
             models.UniqueConstraint(fields=["owner", "fingerprint"], name="suggestion_fingerprint_unique_per_owner")
         ]
 
-
-    @staticmethod
-    def scopes_value(keys):
-        return "," + ",".join(sorted(set(keys))) + ","
-
-    @property
-    def scope_keys(self):
-        return [key for key in self.scopes_used.split(",") if key]
+    def __str__(self):
+        return f"{self.kind} suggestion {self.pk}"
 
 
 class SuggestionItem(models.Model):
@@ -296,9 +312,82 @@ class Backfill(models.Model):
 
     def __str__(self):
         return f"{self.scope} backfill: {self.done}/{self.total} ({self.state})"
+
+
 class SuggestionRefresh(models.Model):
     """When a person's debounced refresh is due, and when the last one ran."""
 
     owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suggestion_refresh")
     due_at = models.DateTimeField(null=True, blank=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)
+
+
+class Rendition(ScopesUsed):
+    """A saved edit: an enhanced, re-framed copy kept beside the original, which never changes."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "being made"
+        READY = "ready", "ready"
+        FAILED = "failed", "failed"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="renditions")
+    media = models.ForeignKey(MediaItem, on_delete=models.CASCADE, related_name="renditions")
+    suggestion = models.ForeignKey(
+        Suggestion, null=True, blank=True, on_delete=models.SET_NULL, related_name="renditions"
+    )
+    frame = models.CharField(max_length=10, help_text="original, 1:1, 4:5 or 9:16")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    failure_reason = models.CharField(max_length=300, blank=True)
+    file = models.FileField(max_length=255, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    bytes = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["media", "frame"], name="rendition_one_per_frame")]
+
+    def __str__(self):
+        return f"{self.frame} edit of {self.media_id}"
+
+
+class ShareLinkQuerySet(models.QuerySet):
+    def live(self, now=None):
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+class ShareLink(models.Model):
+    """An unguessable link that shows one asset, and nothing else, to whoever has it, until it
+    expires or its owner revokes it. Only a hash of its key is kept."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="share_links")
+    suggestion = models.ForeignKey(
+        Suggestion, null=True, blank=True, on_delete=models.CASCADE, related_name="share_links"
+    )
+    rendition = models.ForeignKey(
+        Rendition, null=True, blank=True, on_delete=models.CASCADE, related_name="share_links"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    views = models.PositiveIntegerField(default=0)
+    last_viewed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ShareLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(suggestion__isnull=False, rendition__isnull=True)
+                | models.Q(suggestion__isnull=True, rendition__isnull=False),
+                name="share_link_one_target",
+            )
+        ]
+
+    def __str__(self):
+        return f"share link {self.pk}"
