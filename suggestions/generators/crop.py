@@ -36,10 +36,11 @@ def _positions(length, size, spans, ideal):
     return sorted({min(room, max(0.0, point)) for point in points})
 
 
-def face_safe_crop(width, height, aspect, faces, zoom=1.0):
+def face_safe_crop(width, height, aspect, faces, zoom=1.0, centre=None):
     """The crop box (x0, y0, x1, y1) of `aspect` (width / height), 1/zoom of the largest that fits,
     that cuts no face; faces are (x, y, w, h) in the same pixels. Prefers keeping more of the faces
-    inside (with a margin), then the crop nearest to them. None when every such crop cuts a face."""
+    inside (with a margin), then the crop nearest to them, or without faces nearest to `centre`
+    (x, y) when given. None when every such crop cuts a face."""
     if width / height > aspect:
         crop_w, crop_h = height * aspect / zoom, height / zoom
     else:
@@ -52,6 +53,8 @@ def face_safe_crop(width, height, aspect, faces, zoom=1.0):
     if tight:
         ideal = ((min(f[0] for f in padded) + max(f[2] for f in padded)) / 2,
                  (min(f[1] for f in padded) + max(f[3] for f in padded)) / 2)
+    elif centre is not None:
+        ideal = (float(centre[0]), float(centre[1]))
     else:
         ideal = (width / 2, height * 0.45)  # people and horizons sit a little above the middle
     xs = _positions(width, crop_w, [(f[0], f[2]) for f in tight + padded], ideal[0])
