@@ -22,6 +22,9 @@ CONTRACT = {
     ("get", "/api/v1/media/{id}/"), ("delete", "/api/v1/media/{id}/"), ("get", "/api/v1/media/{id}/thumbnail/"),
     ("get", "/api/v1/media/{id}/original/"), ("get", "/api/v1/media/{id}/ledger/"),
     ("get", "/api/v1/people/"), ("get", "/api/v1/suggestions/"), ("get", "/api/v1/suggestions/{id}/asset/"),
+    ("get", "/api/v1/people/{id}/"), ("patch", "/api/v1/people/{id}/"), ("post", "/api/v1/people/{id}/merge/"),
+    ("post", "/api/v1/faces/{id}/detach/"), ("get", "/api/v1/suggestions/{id}/"),
+    ("post", "/api/v1/suggestions/{id}/save/"), ("post", "/api/v1/suggestions/{id}/dismiss/"),
 }
 PUBLIC = {"/api/v1/auth/register/", "/api/v1/auth/token/"}
 

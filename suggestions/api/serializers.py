@@ -339,6 +339,43 @@ class PeopleFilterSerializer(serializers.Serializer):
     )
 
 
+class PersonUpdateSerializer(serializers.Serializer):
+    """What the owner may change about a person: send only the fields to change (use partial=True)."""
+
+    name = serializers.CharField(
+        required=False, allow_blank=True, max_length=Person._meta.get_field("name").max_length,
+        help_text="Only you see it; empty to clear it.",
+    )
+    birthday = serializers.DateField(
+        required=False, allow_null=True, help_text="YYYY-MM-DD, not in the future; null to clear it."
+    )
+    hidden = serializers.BooleanField(required=False, help_text="A hidden person is left out of suggestions.")
+
+    def validate_birthday(self, value):
+        if value is not None and value > timezone.localdate():
+            raise serializers.ValidationError("A birthday cannot be in the future.")
+        return value
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError("Send at least one of name, birthday and hidden.")
+        return attrs
+
+
+class PersonMergeSerializer(serializers.Serializer):
+    """Put the person in the path in the context as `person`."""
+
+    other = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1,
+        help_text="The id of another of your people: their faces join this person, and they are gone.",
+    )
+
+    def validate_other(self, value):
+        if value == self.context["person"].pk:
+            raise serializers.ValidationError("Choose a different person: a person cannot be merged into themself.")
+        return value
+
+
 class SuggestionSerializer(serializers.ModelSerializer):
     """Built by hand, like MediaItemSerializer; put `media_ids` (from media_ids_of) in the context."""
 

@@ -18,9 +18,11 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from consent.scopes import FACES
+from consent.services import scope_granted
 from rollweb.api import NewestFirstPagination, PayloadTooLarge, UploadRateThrottle, content_length, errors
 
-from .. import services
+from .. import feed, services
 from ..analysis.filetypes import HEIC, HEIF, JPEG, MOV, MP4, PNG, WEBP
 from ..models import Face, MediaItem, Person, ProcessingRecord, Suggestion
 from ..storage import file_response
@@ -34,6 +36,8 @@ FILE_RESPONSES = {
 }
 ORIGINAL_TYPES = sorted({filetype.mime for filetype in (JPEG, PNG, WEBP, HEIC, HEIF, MP4, MOV)})
 ASSET_TYPES = ["image/jpeg", "image/png", "video/mp4", "application/octet-stream"]
+# For actions whose path says everything: any body is ignored.
+NO_BODY = {"application/json": {"type": "object", "description": "No fields: send {} or nothing."}}
 
 
 def _binary(types, description):
@@ -267,13 +271,117 @@ class PeopleListView(generics.GenericAPIView):
     )
     def get(self, request):
         filters = _query(s.PeopleFilterSerializer, request)
-        people = Person.objects.filter(owner=request.user).annotate(
-            face_count=Count("faces"), cover_media_id=F("cover_face__media_id")
-        )
+        people = _people(request.user)
         if "hidden" in filters:
             people = people.filter(hidden=filters["hidden"] == "true")
         page = self.paginate_queryset(people)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+def _people(user):
+    """A person's people with what their representation counts, in the same query."""
+    people = Person.objects.filter(owner=user)
+    return people.annotate(face_count=Count("faces"), cover_media_id=F("cover_face__media_id"))
+
+
+def _owned_person(request, pk):
+    return get_object_or_404(_people(request.user), pk=pk)
+
+
+def _person_body(request, pk):
+    return Response(s.PersonSerializer(_owned_person(request, pk)).data)
+
+
+def _people_refused(request, refused):
+    """A correction the people service turned down: consent to faces is off (403), or what it
+    was about is gone meanwhile (404)."""
+    code = status.HTTP_404_NOT_FOUND if scope_granted(request.user.pk, FACES) else status.HTTP_403_FORBIDDEN
+    return Response({"detail": str(refused)}, status=code)
+
+
+PEOPLE_403 = "Consent to faces is off: people cannot be changed."
+
+
+class PersonView(APIView):
+    @extend_schema(
+        tags=["people"],
+        operation_id="people_retrieve",
+        summary="One person",
+        responses={200: s.PersonSerializer, **errors(401, 404)},
+    )
+    def get(self, request, pk):
+        return _person_body(request, pk)
+
+    @extend_schema(
+        tags=["people"],
+        operation_id="people_update",
+        summary="Name a person, set or clear their birthday, hide or show them",
+        description="Send only the fields to change. Hidden people are left out of suggestions; the feed is "
+        "refreshed shortly after any change.",
+        request=s.PersonUpdateSerializer,
+        responses={200: s.PersonSerializer, **errors(400, 401, 403, 404, 415, status_403=PEOPLE_403)},
+    )
+    def patch(self, request, pk):
+        person = _owned_person(request, pk)
+        serializer = s.PersonUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.person_update(person, **serializer.validated_data)
+        except services.PeopleError as refused:
+            return _people_refused(request, refused)
+        return _person_body(request, pk)
+
+
+class PersonMergeView(APIView):
+    @extend_schema(
+        tags=["people"],
+        operation_id="people_merge",
+        summary="Merge another person into this one",
+        description="`other`'s faces join this person, who keeps their id (and their name and birthday, or "
+        "takes `other`'s when they have none); `other` is gone afterwards.",
+        request=s.PersonMergeSerializer,
+        responses={
+            200: OpenApiResponse(s.PersonSerializer, description="The person, now with both people's faces."),
+            **errors(
+                400, 401, 403, 404, 415,
+                status_403=PEOPLE_403,
+                status_404="No such person among yours: neither the one in the path nor `other` may be another "
+                "person's.",
+            ),
+        },
+    )
+    def post(self, request, pk):
+        person = _owned_person(request, pk)
+        serializer = s.PersonMergeSerializer(data=request.data, context={"person": person})
+        serializer.is_valid(raise_exception=True)
+        other = get_object_or_404(Person.objects.filter(owner=request.user), pk=serializer.validated_data["other"])
+        try:
+            services.people_merge(person, other)
+        except services.PeopleError as refused:
+            return _people_refused(request, refused)
+        return _person_body(request, pk)
+
+
+class FaceDetachView(APIView):
+    @extend_schema(
+        tags=["people"],
+        operation_id="faces_detach",
+        summary="Take a wrongly grouped face out of its person",
+        description="The face becomes a person of its own, which you can name or merge, and which re-grouping "
+        "never folds back. Face ids are in a media item's `faces`.",
+        request=NO_BODY,
+        responses={
+            201: OpenApiResponse(s.PersonSerializer, description="The new person, with just this face."),
+            **errors(400, 401, 403, 404, status_403=PEOPLE_403, status_404="No such face among yours."),
+        },
+    )
+    def post(self, request, pk):
+        face = get_object_or_404(Face.objects.filter(media__owner=request.user), pk=pk)
+        try:
+            person = services.face_detach(face)
+        except services.PeopleError as refused:
+            return _people_refused(request, refused)
+        return Response(s.PersonSerializer(_owned_person(request, person.pk)).data, status=status.HTTP_201_CREATED)
 
 
 # -- suggestions --------------------------------------------------------------------------------
@@ -286,12 +394,13 @@ class SuggestionListView(generics.GenericAPIView):
         tags=["suggestions"],
         operation_id="suggestions_list",
         summary="The suggestion feed, newest first",
+        description="As on the feed page, nothing showing a person you hid is listed.",
         parameters=[s.SuggestionFilterSerializer],
         responses={200: s.SuggestionSerializer(many=True), **errors(400, 401)},
     )
     def get(self, request):
         filters = _query(s.SuggestionFilterSerializer, request)
-        suggestions = Suggestion.objects.filter(owner=request.user).values(*s.SuggestionSerializer.columns)
+        suggestions = feed.suggestions_visible(request.user).values(*s.SuggestionSerializer.columns)
         if "state" in filters:
             suggestions = suggestions.filter(state=filters["state"])
         else:
@@ -303,6 +412,70 @@ class SuggestionListView(generics.GenericAPIView):
         return self.get_paginated_response(s.SuggestionSerializer(page, many=True, context=context).data)
 
 
+def _owned_suggestion(request, pk):
+    """As on the pages: one of the person's own suggestions, and a dismissed one is gone for good."""
+    shown = Suggestion.objects.filter(owner=request.user).exclude(state=Suggestion.State.DISMISSED)
+    return get_object_or_404(shown, pk=pk)
+
+
+def _suggestion_body(request, suggestion):
+    return Response(s.SuggestionSerializer(suggestion, context={"request": request}).data)
+
+
+SUGGESTION_404 = "No such suggestion among yours, or it was dismissed."
+
+
+class SuggestionView(APIView):
+    @extend_schema(
+        tags=["suggestions"],
+        operation_id="suggestions_retrieve",
+        summary="One suggestion",
+        responses={200: s.SuggestionSerializer, **errors(401, 404, status_404=SUGGESTION_404)},
+    )
+    def get(self, request, pk):
+        return _suggestion_body(request, _owned_suggestion(request, pk))
+
+
+class SuggestionSaveView(APIView):
+    @extend_schema(
+        tags=["suggestions"],
+        operation_id="suggestions_save",
+        summary="Keep a suggestion: it stays in the feed until dismissed",
+        description="Its collage or video is rendered if it has not been yet (`asset_url` appears once it is).",
+        request=NO_BODY,
+        responses={200: s.SuggestionSerializer, **errors(400, 401, 404, status_404=SUGGESTION_404)},
+    )
+    def post(self, request, pk):
+        return _suggestion_body(request, feed.suggestion_save(_owned_suggestion(request, pk)))
+
+
+class SuggestionSeenView(APIView):
+    @extend_schema(
+        tags=["suggestions"],
+        operation_id="suggestions_seen",
+        summary="Mark a suggestion as seen (a new one becomes seen; others keep their state)",
+        request=NO_BODY,
+        responses={200: s.SuggestionSerializer, **errors(400, 401, 404, status_404=SUGGESTION_404)},
+    )
+    def post(self, request, pk):
+        return _suggestion_body(request, feed.suggestion_seen(_owned_suggestion(request, pk)))
+
+
+class SuggestionDismissView(APIView):
+    @extend_schema(
+        tags=["suggestions"],
+        operation_id="suggestions_dismiss",
+        summary="Dismiss a suggestion for good",
+        description="Its rendered visual is deleted and it is never suggested again; afterwards it answers 404 "
+        "(it is listed only with `state=dismissed`).",
+        request=NO_BODY,
+        responses={204: None, **errors(400, 401, 404, status_404=SUGGESTION_404)},
+    )
+    def post(self, request, pk):
+        feed.suggestion_dismiss(_owned_suggestion(request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class SuggestionAssetView(FileView):
     @extend_schema(
         tags=["suggestions"],
@@ -311,11 +484,11 @@ class SuggestionAssetView(FileView):
         responses={
             **_binary(ASSET_TYPES, "The asset; Content-Type is the suggestion's `asset_mime`."),
             **FILE_RESPONSES,
-            **errors(401, 404, status_404="No such suggestion among yours, or nothing rendered for it."),
+            **errors(401, 404, status_404="No such suggestion among yours, dismissed, or nothing rendered for it."),
         },
     )
     def get(self, request, pk):
-        suggestion = get_object_or_404(Suggestion.objects.filter(owner=request.user), pk=pk)
+        suggestion = _owned_suggestion(request, pk)
         if not suggestion.asset:
             raise Http404("Nothing has been rendered for this suggestion.")
         extension = suggestion.asset.name.rsplit(".", 1)[-1]
