@@ -135,9 +135,10 @@ SCOPES = {
             title="Understand what is in photos",
             allows=(
                 "Analyse the pictures themselves: sharpness, exposure, colours, near-duplicates and bursts "
-                "and simple scene signals (night, indoors or outdoors), to choose your best shots."
+                "and simple scene signals (night, indoors or outdoors), to choose your best shots and to "
+                "suggest automatic edits of them, which are kept beside your originals only if you save them."
             ),
-            erases="quality scores, colours, duplicate groups, scene tags and theme-based suggestions.",
+            erases="quality scores, colours, duplicate groups, scene tags, theme-based suggestions and saved edits.",
             retention="until you turn this off or delete the photo",
             pii_categories=("image content descriptors",),
         ),

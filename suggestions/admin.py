@@ -2,8 +2,10 @@
 
 from django.contrib import admin, messages
 
+from consent.admin import ReadOnlyAdmin
+
 from . import services
-from .models import MediaItem, ProcessingRecord
+from .models import MediaItem, ProcessingRecord, Rendition, ShareLink
 
 OPERATOR_FIELDS = (
     "id", "owner", "kind", "status", "failure_reason", "mime", "bytes", "width", "height", "duration_s",
@@ -53,3 +55,31 @@ class MediaItemAdmin(admin.ModelAdmin):
                 self.log_change(request, item, "Retried analysis.")
                 retried += 1
         self.message_user(request, f"Queued {retried} item(s) for another analysis.", messages.SUCCESS)
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(ReadOnlyAdmin):
+    """Counts and dates only: not what a link shows, and not its key (only a hash is kept anyway)."""
+
+    list_display = ("id", "owner_id", "target_kind", "created_at", "expires_at", "revoked_at", "views")
+    list_filter = ("created_at", "expires_at")
+    search_fields = ("=id", "=owner__id")
+    fields = ("id", "owner_id", "target_kind", "created_at", "expires_at", "revoked_at", "views", "last_viewed_at")
+    readonly_fields = fields
+    show_full_result_count = False
+
+    @admin.display(description="target")
+    def target_kind(self, link):
+        return "suggestion" if link.suggestion_id else "edit"
+
+
+@admin.register(Rendition)
+class RenditionAdmin(ReadOnlyAdmin):
+    """Saved edits: their state and failures, never their pictures."""
+
+    list_display = ("id", "owner_id", "media_id", "frame", "state", "bytes", "created_at", "failure_reason")
+    list_filter = ("state", "frame")
+    search_fields = ("=id", "=owner__id")
+    fields = ("id", "owner_id", "media_id", "frame", "state", "failure_reason", "width", "height", "bytes", "created_at")
+    readonly_fields = fields
+    show_full_result_count = False

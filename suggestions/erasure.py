@@ -13,6 +13,7 @@ from .models import (
     MediaItem,
     Person,
     ProcessingRecord,
+    Rendition,
     Suggestion,
     SuggestionRefresh,
     Tombstone,
@@ -35,7 +36,8 @@ def _delete_suggestions(queryset):
 def erase_library(user):
     """Every original, preview, derived row and rendered suggestion, then anything left in storage."""
     items = MediaItem.objects.filter(owner=user)
-    names = [name for item in items.only("original", "thumb_small", "thumb_large", "kind", "owner") for name in item.stored_files()]
+    listed = items.only("original", "thumb_small", "thumb_large", "kind", "owner").prefetch_related("renditions")
+    names = [name for item in listed for name in item.stored_files()]
     counts = Counter(media=items.count(), faces=Face.objects.filter(media__owner=user).count())
     counts.update(_delete_suggestions(Suggestion.objects.filter(owner=user)))
     counts["people"] = Person.objects.filter(owner=user).count()
@@ -56,7 +58,7 @@ SCOPE_FIELDS = {
     scopes.LOCATION: ("latitude", "longitude", "place", "region", "country_code"),
     scopes.THEMES: (
         "quality", "sharpness", "exposure", "colourfulness", "phash", "burst", "best_shot", "night", "indoor",
-        "colours",
+        "colours", "enhancement", "subject",
     ),
 }
 
@@ -105,12 +107,16 @@ def _stop_backfills(user, scope):
 
 def _forget(user, scope):
     """What every scope eraser does after its own rows: reset fields, redact the ledger, drop
-    the suggestions that used the scope and any backfill still running under it."""
+    the suggestions and saved edits that used the scope and any backfill still running under it."""
+    from .edits import renditions_delete
+
     if scope in SCOPE_FIELDS:
         _reset_fields(user, scope)
     _redact_ledger(user, scope)
     _stop_backfills(user, scope)
-    return _delete_suggestions(Suggestion.objects.filter(owner=user).using_scope(scope))
+    counts = Counter(renditions_delete(Rendition.objects.filter(owner=user).using_scope(scope)))
+    counts.update(_delete_suggestions(Suggestion.objects.filter(owner=user).using_scope(scope)))
+    return counts
 
 
 def erase_time(user):
@@ -169,13 +175,15 @@ ERASERS = {
 
 def erase_item_copies(item):
     """What holds a copy of an item besides its own rows and files: the suggestions it is
-    part of (a rendered collage has its pixels) and the person's data exports."""
+    part of (a rendered collage has its pixels), links sharing those, and the person's data exports."""
     from consent.export import erase_exports
 
     from .feed import suggestions_forget_media
+    from .sharing import shares_forget_media
 
+    shares = shares_forget_media(item)
     suggestions_forget_media(item)
-    return Counter(erase_exports(item.owner))
+    return Counter(erase_exports(item.owner), share_links=shares)
 
 
 def _remains_of(scope, **extra):
@@ -184,6 +192,7 @@ def _remains_of(scope, **extra):
             f"items with {scope} fields": MediaItem.objects.filter(owner=user).filter(_filled(scope)).count()
             if scope in SCOPE_FIELDS else 0,
             f"{scope} suggestions": Suggestion.objects.filter(owner=user).using_scope(scope).count(),
+            f"{scope} edits": Rendition.objects.filter(owner=user).using_scope(scope).count(),
             f"{scope} findings in processing records": _ledger_of(user, scope).count(),
         }
         counts.update({label: query(user).count() for label, query in extra.items()})

@@ -12,9 +12,9 @@ from django.apps import apps
 from consent.erasure import owner_path, user_rows
 from consent.export import fields_json, safe_name
 
-from .models import Face, MediaItem, Person, ProcessingRecord, Suggestion, SuggestionItem
+from .models import Face, MediaItem, Person, ProcessingRecord, Rendition, Suggestion, SuggestionItem
 
-LAID_OUT = {MediaItem, ProcessingRecord, Face, Person, Suggestion, SuggestionItem}
+LAID_OUT = {MediaItem, ProcessingRecord, Face, Person, Suggestion, SuggestionItem, Rendition}
 INTERNAL = ("owner", "lease_expires_at", "attempts")
 
 README = """originals/
@@ -30,6 +30,8 @@ people.json
     The people rollweb grouped faces into, with the names and birthdays you gave them.
 suggestions.json and suggestions/
     Your suggestions (title, why it was made, its photos) and their rendered collages or videos.
+edits.json and edits/
+    The edits you saved: each as a picture, and which photo and frame it was made from.
 other/
     Anything else rollweb keeps for your library (your home area, hashes of files you deleted).
 """
@@ -44,7 +46,7 @@ def _other_models():
 
 
 def count(user):
-    return MediaItem.objects.filter(owner=user).count() + 3
+    return MediaItem.objects.filter(owner=user).count() + 4
 
 
 def _item_json(item, original_path, suggestion_ids):
@@ -99,6 +101,18 @@ def write(user, archive):
             )
         suggestions.append(data)
     archive.add_json("suggestions.json", suggestions)
+    archive.advance()
+
+    saved = []
+    for rendition in Rendition.objects.filter(owner=user).select_related("media").order_by("created_at", "id"):
+        data = fields_json(rendition, exclude=INTERNAL)
+        if rendition.file:
+            data["file"] = archive.add_file(
+                f"edits/{safe_name(rendition.download_name)}", rendition.file.name, rendition.bytes,
+                rendition.created_at,
+            )
+        saved.append(data)
+    archive.add_json("edits.json", saved)
     archive.advance()
 
     for model in _other_models():

@@ -44,7 +44,7 @@ class Refresh:
     drafts: int
 
 
-def _enqueue(task, *args):
+def task_enqueue(task, *args):
     """Queue a task after commit; a broker outage is not fatal (the sweeper and the daily run retry)."""
 
     def send():
@@ -88,7 +88,7 @@ def suggestions_refresh(user_id, today=None):
             created = _store(user_id, fresh)
             SuggestionRefresh.objects.update_or_create(owner_id=user_id, defaults={"refreshed_at": timezone.now()})
             for suggestion in created:
-                _enqueue(render_suggestion, suggestion.pk)
+                task_enqueue(render_suggestion, suggestion.pk)
     except ScopeNotGranted:
         return Refresh(created=[], removed=0, drafts=0)
     return Refresh(created=created, removed=removed, drafts=len(drafts))
@@ -153,7 +153,7 @@ def suggestions_queue_due(now=None):
     now = now or timezone.now()
     ids = list(SuggestionRefresh.objects.filter(due_at__lte=now).values_list("owner_id", flat=True)[:1000])
     for user_id in ids:
-        _enqueue(refresh_suggestions, user_id)
+        task_enqueue(refresh_suggestions, user_id)
     return ids
 
 
@@ -164,7 +164,7 @@ def suggestions_refresh_everyone():
 
     ids = set(Grant.objects.current().filter(scope=LIBRARY).values_list("record__user_id", flat=True))
     for user_id in sorted(ids):
-        _enqueue(refresh_suggestions, user_id, False)
+        task_enqueue(refresh_suggestions, user_id, False)
     return len(ids)
 
 
@@ -183,12 +183,33 @@ def picture_of(item, long_side):
     raise UnreadableMedia("The photo's preview is missing.")
 
 
-def _tiles(suggestion, items):
+def face_boxes_of(items):
+    """{media id: [(x, y, w, h), …]} of the items' faces, in displayed pixels."""
     boxes = {}
-    if FACES in suggestion.scope_keys:
-        for media_id, x, y, w, h in Face.objects.filter(media__in=items).values_list("media_id", "x", "y", "w", "h"):
-            boxes.setdefault(media_id, []).append((x, y, w, h))
+    for media_id, x, y, w, h in Face.objects.filter(media__in=items).values_list("media_id", "x", "y", "w", "h"):
+        boxes.setdefault(media_id, []).append((x, y, w, h))
+    return boxes
+
+
+def _tiles(suggestion, items):
+    boxes = face_boxes_of(items) if FACES in suggestion.scope_keys else {}
     return [Tile(item.width, item.height, tuple(boxes.get(item.pk, ()))) for item in items]
+
+
+def _render(suggestion, items):
+    """(bytes or None, extension, mime) of a suggestion's visual."""
+    from .edits import EDIT_KINDS, PREVIEW_LONG_SIDE, EditRefused, edit_picture
+
+    if suggestion.kind in EDIT_KINDS:
+        try:
+            return edit_picture(items[0], long_side=PREVIEW_LONG_SIDE)[0], "jpg", "image/jpeg"
+        except EditRefused:
+            return None, "", ""
+    tiles = _tiles(suggestion, items)
+    load = lambda index, side: picture_of(items[index], side)  # noqa: E731
+    if suggestion.kind in VIDEO_KINDS:
+        return recap_render(tiles, load), "mp4", "video/mp4"
+    return collage_render(tiles, load).data, "jpg", "image/jpeg"
 
 
 def suggestion_render(suggestion_id):
@@ -207,15 +228,12 @@ def suggestion_render(suggestion_id):
     items = [item for item in items if item.thumb_large and item.width and item.height]
     if not items:
         return None
-    tiles = _tiles(suggestion, items)
-    load = lambda index, side: picture_of(items[index], side)  # noqa: E731
     try:
-        if suggestion.kind in VIDEO_KINDS:
-            data, ext, mime = recap_render(tiles, load), "mp4", "video/mp4"
-        else:
-            data, ext, mime = collage_render(tiles, load).data, "jpg", "image/jpeg"
+        data, ext, mime = _render(suggestion, items)
     except UnreadableMedia:
         logger.warning("suggestion %s could not be rendered: a photo is unreadable", suggestion.pk)
+        return None
+    if data is None:
         return None
     try:
         with scope_guard(suggestion.owner_id, *[key for key in keys if key != LIBRARY]):
@@ -235,7 +253,7 @@ def suggestion_save(suggestion):
     if not suggestion.asset:
         from .tasks import render_suggestion
 
-        _enqueue(render_suggestion, suggestion.pk)
+        task_enqueue(render_suggestion, suggestion.pk)
     return suggestion
 
 
@@ -285,15 +303,20 @@ def suggestions_forget_media(item):
         Suggestion.objects.filter(pk__in=kept).update(asset="", asset_mime="")
         transaction.on_commit(lambda: delete_files(names))
         for pk in kept:
-            _enqueue(render_suggestion, pk)
+            task_enqueue(render_suggestion, pk)
     suggestions_refresh_soon(item.owner_id)
+
+
+def suggestions_visible(user):
+    """A person's suggestions in any state, but none with someone they hid (the API filters by state)."""
+    hidden = MediaItem.objects.filter(suggestions=OuterRef("pk"), faces__person__hidden=True)
+    return Suggestion.objects.filter(owner=user).exclude(Exists(hidden))
 
 
 def feed_queryset(user):
     """What the feed shows a person: not dismissed, and nothing with someone they hid."""
-    hidden = MediaItem.objects.filter(suggestions=OuterRef("pk"), faces__person__hidden=True)
     return (
-        Suggestion.objects.filter(owner=user, state__in=SHOWN)
-        .exclude(Exists(hidden))
+        suggestions_visible(user)
+        .filter(state__in=SHOWN)
         .order_by("-created_at", F("occasion_date").desc(nulls_last=True), "-id")
     )

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from consent.scopes import FACES, LIBRARY, LOCATION, ORDER, SCOPES, THEMES, TIME
 from consent.services import active_grants
 
-from . import feed
+from . import edits, feed
 from .models import MediaItem, Suggestion, SuggestionItem
 from .storage import file_response
 
@@ -26,7 +26,7 @@ ENABLES = {
     TIME: "events, recap videos, “on this day”, anniversaries and birthdays",
     LOCATION: "trips, public holidays and place names in titles",
     FACES: "birthdays of the people you name, and crops that never cut a face",
-    THEMES: "picking your sharpest shots, one per burst, without near-duplicates",
+    THEMES: "picking your sharpest shots, one per burst, without near-duplicates, and automatic edits",
 }
 
 
@@ -35,14 +35,28 @@ class Card:
     suggestion: Suggestion
     items: list
     scopes: list
+    frames: list = ()  # an edit's: the shapes it can be saved in
 
     @property
     def is_video(self):
         return self.suggestion.kind in feed.VIDEO_KINDS
 
+    @property
+    def is_edit(self):
+        return self.suggestion.kind in edits.EDIT_KINDS
 
-def _cards(suggestions):
-    return [
+    @property
+    def download_name(self):
+        return _download_name(self.suggestion)
+
+
+def _download_name(suggestion):
+    extension = "mp4" if suggestion.asset_mime == "video/mp4" else "jpg"
+    return f"{slugify(suggestion.title) or 'suggestion'}.{extension}"
+
+
+def _cards(suggestions, grants):
+    cards = [
         Card(
             suggestion=suggestion,
             items=[link.media for link in suggestion.links],
@@ -50,6 +64,12 @@ def _cards(suggestions):
         )
         for suggestion in suggestions
     ]
+    edited = [card.items[0] for card in cards if card.is_edit and card.items]
+    faces = edits.face_boxes(edited, grants)
+    for card in cards:
+        if card.is_edit and card.items:
+            card.frames = edits.edit_frames(card.items[0], faces.get(card.items[0].pk, []))
+    return cards
 
 
 def _with_items(queryset):
@@ -72,9 +92,9 @@ def index(request):
     if saved_only:
         suggestions = suggestions.filter(state=Suggestion.State.SAVED)
     page = Paginator(_with_items(suggestions), PAGE_SIZE).get_page(request.GET.get("page"))
-    cards = _cards(page.object_list)
-    feed.suggestions_mark_seen(request.user.pk, [card.suggestion.pk for card in cards])
     grants = active_grants(request.user.pk)
+    cards = _cards(page.object_list, grants)
+    feed.suggestions_mark_seen(request.user.pk, [card.suggestion.pk for card in cards])
     return render(
         request,
         "suggestions/feed.html",
@@ -94,7 +114,8 @@ def index(request):
 def detail(request, pk):
     suggestion = _with_items(Suggestion.objects.filter(pk=_owned(request, pk).pk)).get()
     feed.suggestion_seen(suggestion)
-    return render(request, "suggestions/suggestion_detail.html", {"card": _cards([suggestion])[0]})
+    card = _cards([suggestion], active_grants(request.user.pk))[0]
+    return render(request, "suggestions/suggestion_detail.html", {"card": card})
 
 
 @login_required
@@ -102,10 +123,7 @@ def asset(request, pk):
     suggestion = _owned(request, pk)
     if not suggestion.asset:
         raise Http404
-    download = None
-    if request.GET.get("download"):
-        extension = "mp4" if suggestion.asset_mime == "video/mp4" else "jpg"
-        download = f"{slugify(suggestion.title) or 'suggestion'}.{extension}"
+    download = _download_name(suggestion) if request.GET.get("download") else None
     return file_response(suggestion.asset.name, suggestion.asset_mime, download_name=download)
 
 
@@ -119,7 +137,18 @@ def _back(request):
 @login_required
 @require_POST
 def save(request, pk):
-    suggestion = feed.suggestion_save(_owned(request, pk))
+    suggestion = _owned(request, pk)
+    if suggestion.kind in edits.EDIT_KINDS:
+        try:
+            edits.edit_save(suggestion, request.POST.get("frame", "original"))
+        except edits.EditRefused as exc:
+            messages.error(request, str(exc))
+            return _back(request)
+        messages.success(
+            request, "Saved the edit. It is being made beside your original, which stays as it is: find it on the photo's page."
+        )
+        return _back(request)
+    feed.suggestion_save(suggestion)
     messages.success(request, f"Saved “{suggestion.title}”. It stays here until you dismiss it.")
     return _back(request)
 

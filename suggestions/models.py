@@ -129,6 +129,7 @@ class MediaItem(models.Model):
 
     def stored_files(self):
         names = [f.name for f in (self.original, self.thumb_small, self.thumb_large) if f]
+        names += [rendition.file.name for rendition in self.renditions.all() if rendition.file]
         if self.kind == self.Kind.VIDEO:
             names += [face_crop_key(self.owner_id, pk) for pk in self.faces.values_list("pk", flat=True)]
         return names
@@ -156,6 +157,12 @@ class ProcessingRecord(models.Model):
 
     def __str__(self):
         return f"{self.stage}: {self.outcome}"
+
+    @property
+    def stage_title(self):
+        from .pipeline import stage_title
+
+        return stage_title(self.stage)
 
 
 class Tombstone(models.Model):
@@ -352,6 +359,12 @@ class Rendition(ScopesUsed):
 
     def __str__(self):
         return f"{self.frame} edit of {self.media_id}"
+
+    @property
+    def download_name(self):
+        stem = self.media.original_name.rsplit(".", 1)[0] or "photo"
+        frame = "" if self.frame == "original" else "-" + self.frame.replace(":", "x")
+        return f"{stem}-edited{frame}.jpg"
 
 
 class ShareLinkQuerySet(models.QuerySet):

@@ -15,16 +15,21 @@ from django.core.files.storage import default_storage
 
 from consent import scopes
 
-from .analysis import faces, images, location, metadata, themes, video
+from .analysis import enhance, faces, images, location, metadata, saliency, themes, video
+from .generators.text import join_words
 from .models import MediaItem, derived_key
 from .storage import delete_files, save_bytes
 
 
 class MediaSource:
-    """Opens an item's original once and caches what several stages read from it."""
+    """Opens an item's original once and caches what several stages read from it.
 
-    def __init__(self, item):
+    `side` is the long side the stages will need: decode_side() when faces are looked for,
+    far less otherwise (a decode's cost grows with its pixels)."""
+
+    def __init__(self, item, side=None):
         self.item = item
+        self.side = side or decode_side()
         self._file = None
         self._image = None
         self._decoded = None
@@ -49,13 +54,21 @@ class MediaSource:
             self._exif = metadata.read_exif(self.image())
         return self._exif
 
-    def decoded(self):
-        """The picture as displayed (orientation applied), decode_side() or more on its long side
-        when the original is that large, but less than twice that (a draft decode's size)."""
+    def decoded(self, side=None):
+        """The picture as displayed (orientation applied), `side` (default: self.side) or more on
+        its long side when the original is that large, but less than twice that (a draft decode's
+        size). A stage needing more than was decoded (faces granted mid-run) gets a new decode."""
+        side = side or self.side
+        head = self.header()
+        if self._decoded is not None and max(self._decoded.size) < min(side, max(head.width, head.height)):
+            self._decoded = None
+            self._file.close()
+            self._file = self._image = None
         if self._decoded is None:
             image = self.image()
             self.exif()  # read before decoding: a draft decode may drop the parsed tags
-            self._decoded = images.decode(image, decode_side(), exact=False)
+            self._decoded = images.decode(image, max(side, self.side), exact=False)
+            self.side = max(side, self.side)
             if self._decoded is not image:
                 image.close()  # its pixels were turned or converted into the decode: free them
         return self._decoded
@@ -82,6 +95,11 @@ class MediaSource:
 def decode_side():
     """One decode serves every stage; faces need the most pixels (see analysis.faces)."""
     return max(images.THUMB_LARGE, faces.scan_limit(settings.FACE_MIN_FRACTION))
+
+
+def source_for(item, grants):
+    """A MediaSource that decodes only as many pixels as the stages in force need."""
+    return MediaSource(item, decode_side() if scopes.FACES in grants else images.THUMB_LARGE)
 
 
 @dataclass(frozen=True)
@@ -255,17 +273,31 @@ def write_places(item, result):
 # -- themes ----------------------------------------------------------------------------------
 
 
+@dataclass
+class ThemesResult:
+    measures: themes.Themes
+    enhancement: enhance.Enhancement | None
+    subject: tuple
+
+
 def compute_themes(source):
-    return themes.measure(source.decoded(), source.exif())
+    picture = source.decoded()
+    return ThemesResult(
+        measures=themes.measure(picture, source.exif()),
+        enhancement=enhance.enhancement_plan(picture),
+        subject=saliency.subject_box(picture),
+    )
 
 
-def write_themes(item, result):
+def write_themes(item, themes_result):
     from .bursts import burst_assign
 
+    result, plan = themes_result.measures, themes_result.enhancement
     fields = dict(
         quality=result.quality, sharpness=result.sharpness, exposure=result.exposure,
         colourfulness=result.colourfulness, phash=result.phash, night=result.night, indoor=result.indoor,
-        colours=result.colours,
+        colours=result.colours, enhancement=plan.as_json() if plan else None,
+        subject=[round(value, 4) for value in themes_result.subject],
     )
     MediaItem.objects.filter(pk=item.pk).update(**fields)
     for key, value in fields.items():
@@ -278,6 +310,8 @@ def write_themes(item, result):
     if group > 1:
         best = "the best shot" if item.best_shot else "not the best shot"
         detail += f" One of {group} near-identical frames of a moment, {best}."
+    if plan:
+        detail += f" An automatic edit would make it {join_words(plan.corrections)}."
     return detail
 
 
@@ -297,7 +331,7 @@ def _to_displayed(box, scale):
 
 def compute_faces(source):
     head = source.header()
-    picture = source.decoded()
+    picture = source.decoded(decode_side())
     native = max(head.width, head.height)
     scale = native / max(picture.size)
     found = faces.find(picture, native, settings.FACE_MIN_FRACTION)
@@ -352,6 +386,10 @@ STAGES = [
     Stage("faces", "Faces and people", scopes.FACES, PHOTO, compute_faces, write_faces),
     Stage("faces", "Faces and people", scopes.FACES, VIDEO, compute_video_faces, write_faces),
 ]
+
+
+def stage_title(name):
+    return next((stage.title for stage in STAGES if stage.name == name), name.replace("_", " ").capitalize())
 
 
 def stages_for(kind, scope=None):

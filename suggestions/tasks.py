@@ -7,7 +7,7 @@ import gc
 from celery import shared_task
 from celery.signals import task_postrun, worker_init
 
-from . import backfill, feed, services
+from . import backfill, edits, feed, services
 
 
 @shared_task(name="suggestions.tasks.analyze_media")
@@ -18,6 +18,7 @@ def analyze_media(item_id):
 @shared_task(name="suggestions.tasks.requeue_stuck_media")
 def requeue_stuck_media():
     backfill.backfill_requeue_stalled()
+    edits.renditions_requeue_pending()
     return len(services.media_requeue_stuck())
 
 
@@ -73,6 +74,11 @@ def refresh_suggestions(user_id, debounced=True):
 @shared_task(name="suggestions.tasks.render_suggestion")
 def render_suggestion(suggestion_id):
     feed.suggestion_render(suggestion_id)
+
+
+@shared_task(name="suggestions.tasks.render_rendition")
+def render_rendition(rendition_id):
+    edits.rendition_render(rendition_id)
 
 
 @shared_task(name="suggestions.tasks.refresh_everyones_suggestions")

@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,16 +9,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from consent.scopes import LIBRARY, SCOPES
-from consent.services import scope_granted
+from consent.scopes import LIBRARY, SCOPES, THEMES
+from consent.services import active_grants, scope_granted
 from rollweb.ratelimit import upload_wait
 
-from . import services
+from . import edits, services
 from .analysis import themes
 from .analysis.filetypes import SUPPORTED
 from .backfill import LABELS as BACKFILL_LABELS
 from .backfill import backfills_running
-from .models import Backfill, MediaItem
+from .models import Backfill, MediaItem, Rendition
 from .storage import file_response
 
 ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif,video/mp4,video/quicktime,.mov"
@@ -141,8 +143,11 @@ def status(request):
     return JsonResponse(answer)
 
 
+ID = re.compile(r"[0-9]{1,18}")
+
+
 def _ids(request, name):
-    return [int(part) for part in request.GET.get(name, "").split(",")[:200] if part.strip().isdigit()]
+    return [int(part) for part in request.GET.get(name, "").split(",")[:200] if ID.fullmatch(part.strip())]
 
 
 @login_required
@@ -150,6 +155,9 @@ def detail(request, pk):
     item = _owned(request, pk)
     burst = MediaItem.objects.filter(owner=request.user, burst=item.burst).exclude(pk=item.pk) if item.burst else []
     captured = item.captured_local
+    grants = active_grants(request.user.pk)
+    edit = edits.edit_suggestion_of(item)
+    frames = edits.edit_frames(item, edits.face_boxes([item], grants).get(item.pk, [])) if edit else []
     return render(
         request,
         "suggestions/media_detail.html",
@@ -158,7 +166,10 @@ def detail(request, pk):
             "ledger": item.ledger.all(),
             "faces": item.faces.select_related("person").order_by("x", "pk"),
             "burst": burst,
-            "season": themes.season(captured.date() if captured else None, item.latitude),
+            "season": themes.season(captured.date() if captured else None, item.latitude) if THEMES in grants else None,
+            "edit": edit,
+            "edit_frames": frames,
+            "renditions": item.renditions.all(),
         },
     )
 
@@ -176,6 +187,28 @@ def thumbnail(request, pk, size):
 def original(request, pk):
     item = _owned(request, pk)
     return file_response(item.original.name, item.mime, download_name=item.original_name)
+
+
+def _own_rendition(request, pk):
+    return get_object_or_404(Rendition, pk=pk, owner=request.user)
+
+
+@login_required
+def rendition_file(request, pk):
+    rendition = _own_rendition(request, pk)
+    if not rendition.file:
+        raise Http404
+    download = rendition.download_name if request.GET.get("download") else None
+    return file_response(rendition.file.name, "image/jpeg", download_name=download)
+
+
+@login_required
+@require_POST
+def rendition_delete(request, pk):
+    rendition = _own_rendition(request, pk)
+    edits.renditions_delete(Rendition.objects.filter(pk=rendition.pk))
+    messages.success(request, "Deleted the saved edit. Your original is as it was.")
+    return redirect("library:detail", rendition.media_id)
 
 
 @login_required

@@ -1,0 +1,127 @@
+"""API v1 edits: save an edit suggestion in a frame, and the saved edits (renditions) with their
+files; thin views over suggestions.edits."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+
+from rollweb.api import errors
+
+from .. import edits
+from ..generators.edit import FRAMES
+from ..models import Rendition, Suggestion
+from ..storage import file_response
+from .serializers import _url
+from .views import FileView, _binary
+
+RENDITION_404 = "No such saved edit among yours."
+
+
+class RenditionSerializer(serializers.ModelSerializer):
+    media_id = serializers.IntegerField(read_only=True)
+    suggestion_id = serializers.IntegerField(read_only=True, allow_null=True)
+    file_url = serializers.SerializerMethodField(help_text="The edited JPEG (no EXIF), once it is ready.")
+
+    class Meta:
+        model = Rendition
+        fields = [
+            "id", "media_id", "suggestion_id", "frame", "state", "failure_reason", "width", "height", "bytes",
+            "file_url", "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_file_url(self, rendition) -> str | None:
+        return _url(self.context, "api-rendition-file", rendition.pk) if rendition.file else None
+
+
+class EditSaveSerializer(serializers.Serializer):
+    frame = serializers.ChoiceField(
+        choices=list(FRAMES), default="original", help_text="The shape to save it in; shapes that would cut a face "
+        "are refused."
+    )
+
+
+class EditSaveView(generics.GenericAPIView):
+    serializer_class = RenditionSerializer
+
+    @extend_schema(
+        tags=["suggestions"],
+        operation_id="suggestions_save_edit",
+        summary="Save an edit suggestion in a frame, as a new picture beside the original",
+        description="The original is never changed. The edit is made in the background: `state` is `pending` "
+        "until `file_url` appears. Saving the same frame again answers the same saved edit.",
+        request=EditSaveSerializer,
+        responses={
+            201: OpenApiResponse(RenditionSerializer, description="The saved edit."),
+            **errors(400, 401, 404, status_404="No such edit suggestion among yours, or it was dismissed."),
+        },
+    )
+    def post(self, request, pk):
+        suggestion = get_object_or_404(
+            Suggestion.objects.filter(owner=request.user, kind__in=edits.EDIT_KINDS).exclude(
+                state=Suggestion.State.DISMISSED
+            ),
+            pk=pk,
+        )
+        data = EditSaveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            rendition = edits.edit_save(suggestion, data.validated_data["frame"])
+        except edits.EditRefused as refused:
+            raise serializers.ValidationError({"frame": [str(refused)]}) from None
+        return Response(self.get_serializer(rendition).data, status=status.HTTP_201_CREATED)
+
+
+class RenditionListView(generics.GenericAPIView):
+    serializer_class = RenditionSerializer
+
+    @extend_schema(
+        tags=["edits"],
+        operation_id="renditions_list",
+        summary="Your saved edits, newest first",
+        responses={200: RenditionSerializer(many=True), **errors(400, 401)},
+    )
+    def get(self, request):
+        page = self.paginate_queryset(Rendition.objects.filter(owner=request.user))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class RenditionView(generics.GenericAPIView):
+    serializer_class = RenditionSerializer
+
+    def _owned(self, request, pk):
+        return get_object_or_404(Rendition.objects.filter(owner=request.user), pk=pk)
+
+    @extend_schema(
+        tags=["edits"], operation_id="renditions_retrieve", summary="One saved edit",
+        responses={200: RenditionSerializer, **errors(401, 404, status_404=RENDITION_404)},
+    )
+    def get(self, request, pk):
+        return Response(self.get_serializer(self._owned(request, pk)).data)
+
+    @extend_schema(
+        tags=["edits"], operation_id="renditions_destroy",
+        summary="Delete a saved edit (the original stays as it is); its share links end",
+        responses={204: None, **errors(401, 404, status_404=RENDITION_404)},
+    )
+    def delete(self, request, pk):
+        edits.renditions_delete(Rendition.objects.filter(pk=self._owned(request, pk).pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RenditionFileView(FileView):
+    @extend_schema(
+        tags=["edits"],
+        operation_id="renditions_file",
+        summary="The edited picture",
+        description="A JPEG with no EXIF; on S3 storage a 302 to a signed URL valid for minutes.",
+        responses={
+            **_binary(["image/jpeg"], "The edited picture."),
+            302: OpenApiResponse(description="Redirect to a short-lived signed URL (S3 storage)."),
+            **errors(401, 404, status_404="No such saved edit among yours, or it is not ready yet."),
+        },
+    )
+    def get(self, request, pk):
+        rendition = get_object_or_404(Rendition.objects.filter(owner=request.user).exclude(file=""), pk=pk)
+        return file_response(rendition.file.name, "image/jpeg", download_name=rendition.download_name)

@@ -1,0 +1,203 @@
+"""Edit operations shared by the pages, the API and the workers: the frames an edit can be saved
+in, saving one as a rendition beside the original (which never changes), and rendering it.
+
+The enhancement was planned under `themes` when the photo was measured. A frame is centred on
+the faces only while `faces` is in force (and then never cuts one); otherwise on the picture's
+subject as its edges and contrast suggest. A rendition records the scopes it used, so
+withdrawing one erases it.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from consent.scopes import FACES, LIBRARY, THEMES
+from consent.services import ScopeNotGranted, active_grants, scope_guard
+
+from .analysis import UnreadableMedia
+from .analysis.enhance import Enhancement
+from .feed import face_boxes_of, picture_of, suggestion_save, task_enqueue
+from .generators.edit import FRAMES, edit_render, frame_box
+from .models import Rendition, Suggestion, derived_key
+from .storage import delete_files, save_bytes
+
+logger = logging.getLogger(__name__)
+
+EDIT_KINDS = {"edit"}
+EDIT_LONG_SIDE = 4096  # a saved edit is never larger than this, nor than its original
+PREVIEW_LONG_SIDE = 2048  # the suggestion's own picture, like a collage
+FRAME_LABELS = {"original": "As taken", "1:1": "Square", "4:5": "Portrait 4:5", "9:16": "Story 9:16"}
+POSITION_STEP = 10  # the previews place a crop in steps of this many percent (CSS classes)
+RENDITION_LEASE = timedelta(minutes=10)
+
+
+class EditRefused(Exception):
+    """An edit that cannot be saved; the message is for the person."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    key: str
+    label: str
+    box: tuple  # (x0, y0, x1, y1) in displayed pixels
+    size: tuple  # the picture's (width, height), displayed
+
+    @property
+    def css(self):
+        """Classes that show the crop on a preview: its shape, and where it sits (object-position)."""
+        if self.key == "original":
+            return "frame-original"
+        return f"frame-{self.key.replace(':', '-')} pos-x-{self._position(0)} pos-y-{self._position(1)}"
+
+    def _position(self, axis):
+        start, end = self.box[axis], self.box[axis + 2]
+        slack = self.size[axis] - (end - start)
+        percent = 50 if slack <= 0 else 100 * start / slack
+        return int(round(percent / POSITION_STEP) * POSITION_STEP)
+
+
+def face_boxes(items, grants):
+    """{media id: face boxes} for framing, when face recognition is in force; else empty."""
+    return face_boxes_of(items) if FACES in grants and items else {}
+
+
+def edit_plan(item):
+    return Enhancement.from_json(item.enhancement) if item.enhancement else None
+
+
+def edit_frames(item, faces):
+    """The frames the item can be saved in: every shape whose crop cuts no face."""
+    frames = []
+    subject = item.subject or None
+    for key in FRAMES:
+        box = frame_box(item.width, item.height, key, faces, subject)
+        if box is not None:
+            frames.append(Frame(key, FRAME_LABELS[key], box, (item.width, item.height)))
+    return frames
+
+
+def edit_picture(item, frame="original", faces=(), long_side=EDIT_LONG_SIDE):
+    """The edited picture as JPEG bytes (no metadata) and its (width, height).
+
+    Decoded from the original at up to `long_side`, so nothing is ever upscaled."""
+    plan = edit_plan(item)
+    if plan is None:
+        raise EditRefused("This photo has no edit planned any more.")
+    picture = picture_of(item, min(long_side, max(item.width, item.height)))
+    scale = picture.width / item.width
+    scaled = [tuple(value * scale for value in box) for box in faces]
+    box = frame_box(picture.width, picture.height, frame, scaled, item.subject or None)
+    if box is None:
+        raise EditRefused("That shape would cut a face.")
+    return edit_render(picture, plan, box), (box[2] - box[0], box[3] - box[1])
+
+
+def edit_item(suggestion):
+    link = suggestion.suggestionitem_set.select_related("media").first()
+    return link.media if link else None
+
+
+def edit_save(suggestion, frame):
+    """Save an edit suggestion in `frame`: a rendition is made in the background beside the
+    original. Saving the same frame again changes nothing. Returns the rendition."""
+    if suggestion.kind not in EDIT_KINDS:
+        raise EditRefused("Only edits can be saved in a frame.")
+    if frame not in FRAMES:
+        raise EditRefused(f"Choose one of: {', '.join(FRAMES)}.")
+    item = edit_item(suggestion)
+    grants = active_grants(suggestion.owner_id)
+    if item is None or THEMES not in grants or edit_plan(item) is None:
+        raise EditRefused("This edit is no longer available.")
+    faces = face_boxes([item], grants).get(item.pk, [])
+    if frame not in {f.key for f in edit_frames(item, faces)}:
+        raise EditRefused("That shape would cut a face.")
+    used = {LIBRARY, THEMES} | ({FACES} if faces and frame != "original" else set())
+    with transaction.atomic():
+        rendition, created = Rendition.objects.get_or_create(
+            media=item, frame=frame,
+            defaults=dict(owner_id=item.owner_id, suggestion=suggestion, scopes_used=Rendition.scopes_value(used)),
+        )
+        retry = not created and rendition.state == Rendition.State.FAILED
+        if retry:
+            Rendition.objects.filter(pk=rendition.pk).update(
+                state=Rendition.State.PENDING, failure_reason="", scopes_used=Rendition.scopes_value(used),
+                created_at=timezone.now(),
+            )
+            rendition.refresh_from_db()
+        suggestion_save(suggestion)
+        if created or retry:
+            from .tasks import render_rendition
+
+            task_enqueue(render_rendition, rendition.pk)
+    return rendition
+
+
+def _fail(rendition, reason):
+    Rendition.objects.filter(pk=rendition.pk, state=Rendition.State.PENDING).update(
+        state=Rendition.State.FAILED, failure_reason=reason[:300]
+    )
+
+
+def rendition_render(rendition_id):
+    """Make a pending rendition (in the worker), while every scope it uses is in force; a second
+    delivery of the same task changes nothing."""
+    rendition = Rendition.objects.select_related("media").filter(pk=rendition_id).first()
+    if rendition is None or rendition.state != Rendition.State.PENDING:
+        return None
+    keys = rendition.scope_keys
+    grants = active_grants(rendition.owner_id)
+    missing = [key for key in keys if key not in grants]
+    if missing:
+        _fail(rendition, f"Not made: consent to {', '.join(missing)} is not in force.")
+        return None
+    item = rendition.media
+    try:
+        faces = face_boxes([item], grants).get(item.pk, []) if FACES in keys else []
+        data, (width, height) = edit_picture(item, rendition.frame, faces)
+    except (EditRefused, UnreadableMedia) as exc:
+        _fail(rendition, str(exc))
+        return None
+    try:
+        with scope_guard(rendition.owner_id, *[key for key in keys if key != LIBRARY]):
+            name = save_bytes(derived_key(rendition.owner_id, "edits", "jpg"), data)
+            if not Rendition.objects.filter(pk=rendition.pk, state=Rendition.State.PENDING).update(
+                state=Rendition.State.READY, file=name, width=width, height=height, bytes=len(data)
+            ):
+                delete_files([name])
+                return None
+    except ScopeNotGranted:
+        return None
+    return name
+
+
+def renditions_requeue_pending(now=None):
+    """Queue again the renditions still pending after RENDITION_LEASE (their task was lost)."""
+    from .tasks import render_rendition
+
+    since = (now or timezone.now()) - RENDITION_LEASE
+    ids = list(
+        Rendition.objects.filter(state=Rendition.State.PENDING, created_at__lt=since).values_list("pk", flat=True)[:500]
+    )
+    for pk in ids:
+        task_enqueue(render_rendition, pk)
+    return ids
+
+
+def renditions_delete(queryset):
+    """Delete renditions and their files (their share links go with them). Returns the counts."""
+    names = list(queryset.exclude(file="").values_list("file", flat=True))
+    count = queryset.count()
+    queryset.delete()
+    return {"edits": count, "files": delete_files(names)}
+
+
+def edit_suggestion_of(item):
+    """The edit proposed for an item, if one is in the feed."""
+    return (
+        Suggestion.objects.filter(owner_id=item.owner_id, kind__in=EDIT_KINDS, suggestionitem__media=item)
+        .exclude(state=Suggestion.State.DISMISSED)
+        .first()
+    )
