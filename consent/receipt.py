@@ -24,6 +24,8 @@ EVENT_STATES = {
     ConsentEvent.Kind.PAUSE: "requested again (notice changed)",
     ConsentEvent.Kind.ERASURE: "data erased",
     ConsentEvent.Kind.ACCOUNT_ERASURE: "account erased",
+    ConsentEvent.Kind.SHARE: "share link made",
+    ConsentEvent.Kind.UNSHARE: "share link revoked",
 }
 
 WITHDRAWAL = (

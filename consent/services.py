@@ -97,6 +97,13 @@ def active_grants(user_id, now=None):
     return grants
 
 
+def library_holders(now=None):
+    """The ids of the people whose `library` consent is in force, as a subquery for filters."""
+    return Grant.objects.current(now).filter(scope=LIBRARY, notice_version=SCOPES[LIBRARY].notice_version).values(
+        "record__user_id"
+    )
+
+
 def scope_granted(user_id, scope_key):
     return scope_key in active_grants(user_id)
 
@@ -279,3 +286,14 @@ def scope_guard(user_id, *keys):
 
 def consent_events(user):
     return ConsentEvent.objects.filter(record__user=user)
+
+
+def event_record(user, kind, *, method, detail="", now=None):
+    """Append an event that is not a grant or revoke (a share link made or revoked) to the record.
+
+    The record outlives the account as a pseudonymous trace, so `detail` names no title,
+    person or place.
+    """
+    return ConsentEvent.objects.create(
+        record=consent_record(user), kind=kind, method=method, detail=detail[:300], at=now or timezone.now()
+    )

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from rollweb.storage import file_response
 
-from . import export, retention, scopes, services
+from . import export, panels, retention, scopes, services
 from .account import account_erase
 from .forms import AccountDeleteForm, FacesConfirmForm, GrantForm, OnboardingForm
 from .models import Export, Method
@@ -92,6 +92,7 @@ def privacy(request):
             "schedule": retention.schedule(),
             "face_retention_days": settings.FACE_RETENTION_DAYS,
             "faces_destroyed_after": retention.face_data_destroy_after(request.user) if faces.grant else None,
+            "panels": panels.panels_render(request),
         },
     )
 

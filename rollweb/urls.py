@@ -12,6 +12,7 @@ urlpatterns = [
     path("library/", include("suggestions.urls")),
     path("people/", include("suggestions.people_urls")),
     path("suggestions/", include("suggestions.feed_urls")),
+    path("s/", include("suggestions.share_urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/auth/", include("rollweb.api_auth_urls")),

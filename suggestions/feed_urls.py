@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feed_views
+from . import feed_views, share_views
 
 app_name = "feed"
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("<int:pk>/asset/", feed_views.asset, name="asset"),
     path("<int:pk>/save/", feed_views.save, name="save"),
     path("<int:pk>/dismiss/", feed_views.dismiss, name="dismiss"),
+    path("<int:pk>/share/", share_views.suggestion_share, name="share"),
+    path("shares/<int:pk>/revoke/", share_views.revoke, name="share_revoke"),
 ]

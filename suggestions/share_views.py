@@ -1,0 +1,124 @@
+"""Share links: the public page and file behind a link, and the owner's make and revoke."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
+from django.views.defaults import page_not_found
+
+from consent.models import Method
+
+from . import sharing
+from .generators.text import plural
+from .models import Rendition, ShareLink, Suggestion
+from .storage import file_response
+
+
+def _unlisted(response):
+    """Nothing behind a link is indexed, cached on the way, or tells where it was opened from."""
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _not_found(request):
+    return _unlisted(page_not_found(request, Http404()))
+
+
+@require_safe
+def page(request, key):
+    link = sharing.share_lookup(key)
+    if link is None:
+        return _not_found(request)
+    if request.method == "GET":
+        sharing.share_view_count(link)
+    target = sharing.share_target(link)
+    _, mime = sharing.target_file(target)
+    context = {
+        "link": link,
+        "is_video": mime == "video/mp4",
+        "file_url": reverse("share:file", args=[key]),
+        "width": getattr(target, "width", None),
+        "height": getattr(target, "height", None),
+    }
+    return _unlisted(render(request, "suggestions/share_page.html", context))
+
+
+@require_safe
+def file(request, key):
+    link = sharing.share_lookup(key)
+    if link is None:
+        return _not_found(request)
+    name, mime = sharing.target_file(sharing.share_target(link))
+    try:
+        response = file_response(name, mime)
+    except FileNotFoundError:
+        return _not_found(request)
+    return _unlisted(response)
+
+
+# -- the owner's side ---------------------------------------------------------------------------
+
+
+class ShareForm(forms.Form):
+    days = forms.TypedChoiceField(
+        choices=[(days, plural(days, "day")) for days in sharing.DAYS],
+        coerce=int,
+        initial=sharing.DEFAULT_DAYS,
+        required=False,
+    )
+
+
+def _create(request, **target):
+    form = ShareForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, "A link can be valid for 1, 7 or 30 days.")
+    try:
+        link, key = sharing.share_create(
+            request.user, days=form.cleaned_data["days"] or sharing.DEFAULT_DAYS, method=Method.WEB, **target
+        )
+    except sharing.NotShareable as refused:
+        if refused.not_found:
+            raise Http404 from None
+        return _refused(request, str(refused))
+    context = {
+        "link": link,
+        "url": request.build_absolute_uri(reverse("share:page", args=[key])),
+        "kind": sharing.target_kind(sharing.share_target(link)),
+    }
+    return _unlisted(render(request, "suggestions/share_created.html", context))
+
+
+def _refused(request, message):
+    return render(request, "suggestions/share_created.html", {"refused": message}, status=400)
+
+
+@login_required
+@require_POST
+def suggestion_share(request, pk):
+    return _create(request, suggestion=get_object_or_404(Suggestion, pk=pk, owner=request.user))
+
+
+@login_required
+@require_POST
+def rendition_share(request, pk):
+    return _create(request, rendition=get_object_or_404(Rendition, pk=pk, owner=request.user))
+
+
+@login_required
+@require_POST
+def revoke(request, pk):
+    link = get_object_or_404(ShareLink, pk=pk, owner=request.user)
+    if sharing.share_revoke(link, method=Method.WEB):
+        messages.success(request, "The share link is revoked: it shows nothing any more.")
+    else:
+        messages.info(request, "That share link had already ended.")
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(reverse("consent:privacy") + "#share-links")

@@ -1,0 +1,207 @@
+"""Share links: an unguessable URL that shows one suggestion or edit, and nothing else, to whoever
+has it, until it expires or its owner revokes it.
+
+Only a hash of the key is stored, so a link is shown once, when it is made. A link shows
+nothing once its target cannot be shared any more (dismissed, not rendered, deleted) or its
+owner's `library` consent is not in force; erasing the library deletes the links themselves.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from consent.models import ConsentEvent
+from consent.scopes import LIBRARY, ORDER
+from consent.services import ScopeNotGranted, active_grants, event_record, scope_guard
+
+from .generators.text import plural
+from .models import Rendition, ShareLink, Suggestion
+
+DAYS = (1, 7, 30)
+DEFAULT_DAYS = 7
+# How long an ended link stays listed in the privacy centre.
+ENDED_LISTED_FOR = timedelta(days=30)
+SHAREABLE_MIMES = ("image/jpeg", "video/mp4")
+
+
+class NotShareable(Exception):
+    """A target that cannot be shared; the message is for the person.
+
+    `not_found` when the target is not theirs (answered as a 404); `field` names the request
+    field at fault.
+    """
+
+    def __init__(self, message, field="non_field_errors", not_found=False):
+        super().__init__(message)
+        self.field = field
+        self.not_found = not_found
+
+
+def _hash(key):
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def share_target(link):
+    return link.suggestion if link.suggestion_id else link.rendition
+
+
+def target_shareable(target):
+    if isinstance(target, Suggestion):
+        return (
+            target.state != Suggestion.State.DISMISSED and bool(target.asset) and target.asset_mime in SHAREABLE_MIMES
+        )
+    return target is not None and target.state == Rendition.State.READY and bool(target.file)
+
+
+def target_file(target):
+    """(storage name, mime) of what a link to `target` serves; an edit is always a JPEG."""
+    if isinstance(target, Suggestion):
+        return target.asset.name, target.asset_mime
+    return target.file.name, "image/jpeg"
+
+
+def target_kind(target):
+    """What it is, in words that name no title, person or place."""
+    if isinstance(target, Suggestion):
+        return "video" if target.asset_mime == "video/mp4" else "collage"
+    return "edited photo"
+
+
+def share_create(user, *, suggestion=None, rendition=None, days=DEFAULT_DAYS, method, now=None):
+    """A new link to one of the person's suggestions or edits. Returns (ShareLink, key); the key
+    is not kept anywhere, so it can be shown only now. Raises NotShareable."""
+    if (suggestion is None) == (rendition is None):
+        raise NotShareable("Choose one suggestion or one edit to share.")
+    if days not in DAYS:
+        raise NotShareable(f"A link can be valid for {', '.join(map(str, DAYS))} days.", field="days")
+    model, target = (Suggestion, suggestion) if suggestion is not None else (Rendition, rendition)
+    now = now or timezone.now()
+    try:
+        with scope_guard(user.pk):
+            target = model.objects.select_for_update().filter(pk=target.pk, owner=user).first()
+            if target is None:
+                raise NotShareable("No such suggestion or edit among yours.", not_found=True)
+            if not target_shareable(target):
+                raise NotShareable("There is nothing to share yet: it has not been made, or it is gone.")
+            key = secrets.token_urlsafe(32)
+            link = ShareLink.objects.create(
+                owner=user,
+                suggestion=target if model is Suggestion else None,
+                rendition=target if model is Rendition else None,
+                key_hash=_hash(key),
+                created_at=now,
+                expires_at=now + timedelta(days=days),
+            )
+            event_record(
+                user,
+                ConsentEvent.Kind.SHARE,
+                method=method,
+                detail=f"A share link to one {target_kind(target)}, valid for {plural(days, 'day')}.",
+                now=now,
+            )
+    except ScopeNotGranted:
+        raise NotShareable("Sharing needs “Keep my photos and videos” to be on.") from None
+    return link, key
+
+
+def share_revoke(link, *, method, now=None):
+    """End a link at once. Returns whether it was live; revoking it again changes nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        if not ShareLink.objects.live(now).filter(pk=link.pk).update(revoked_at=now):
+            return False
+        link.refresh_from_db(fields=["revoked_at", "views"])
+        event_record(
+            link.owner,
+            ConsentEvent.Kind.UNSHARE,
+            method=method,
+            detail=f"A share link was revoked after {plural(link.views, 'view')}.",
+            now=now,
+        )
+    return True
+
+
+def share_lookup(key, now=None):
+    """The live link for a key, or None: unknown, revoked, expired, its target gone or not
+    shareable, or its owner's `library` consent not in force."""
+    if not isinstance(key, str) or not 20 <= len(key) <= 100:
+        return None
+    link = (
+        ShareLink.objects.live(now)
+        .select_related("suggestion", "rendition")
+        .filter(key_hash=_hash(key))
+        .first()
+    )
+    if link is None or not target_shareable(share_target(link)):
+        return None
+    if LIBRARY not in active_grants(link.owner_id, now):
+        return None
+    return link
+
+
+def share_view_count(link, now=None):
+    ShareLink.objects.filter(pk=link.pk).update(views=F("views") + 1, last_viewed_at=now or timezone.now())
+
+
+def share_state(link, now=None):
+    """live, revoked, expired, or unavailable (live, but its target shows nothing now)."""
+    now = now or timezone.now()
+    if link.revoked_at is not None:
+        return "revoked"
+    if link.expires_at <= now:
+        return "expired"
+    return "live" if target_shareable(share_target(link)) else "unavailable"
+
+
+def shares_of(user, now=None):
+    """A person's links: live ones and those that ended lately, newest first, targets joined."""
+    now = now or timezone.now()
+    recent = now - ENDED_LISTED_FOR
+    return (
+        ShareLink.objects.filter(owner=user)
+        .filter(Q(revoked_at__isnull=True, expires_at__gt=recent) | Q(revoked_at__gt=recent))
+        .select_related("suggestion", "rendition")
+    )
+
+
+def shares_panel(user):
+    """The privacy centre's "Share links" section."""
+    now = timezone.now()
+    links = list(shares_of(user, now)[:50])
+    return {
+        "share_rows": [
+            {"link": link, "target": share_target(link), "kind": target_kind(share_target(link)),
+             "state": share_state(link, now)}
+            for link in links
+        ]
+    }
+
+
+def shares_erase(scope):
+    """The eraser of the links a scope's erasure ends (their targets go too): for `library`,
+    every link of the person. Registered ahead of the scope's other erasers, so it counts them."""
+
+    def erase(user):
+        links = ShareLink.objects.filter(owner=user)
+        if scope != LIBRARY:
+            links = links.filter(
+                Q(suggestion__in=Suggestion.objects.filter(owner=user).using_scope(scope))
+                | Q(rendition__in=Rendition.objects.filter(owner=user).using_scope(scope))
+            )
+        return {"share_links": links.delete()[1].get(ShareLink._meta.label, 0)}
+
+    return erase
+
+
+ERASERS = {key: shares_erase(key) for key in ORDER}
+
+
+def shares_forget_media(item):
+    """Before an item is deleted: links to suggestions it is part of end with it (a saved one
+    is rendered again without it, and a link must not start showing something else)."""
+    links = ShareLink.objects.filter(owner_id=item.owner_id, suggestion__suggestionitem__media=item)
+    return links.delete()[1].get(ShareLink._meta.label, 0)
