@@ -97,9 +97,12 @@ def backfill_step(backfill_id, batch=BATCH):
             last_media_id=item.pk, done=F("done") + 1, progressed_at=timezone.now()
         )
     if len(items) < batch:
-        Backfill.objects.filter(pk=backfill.pk, state=Backfill.State.RUNNING).update(
+        from .feed import suggestions_refresh_soon
+
+        if Backfill.objects.filter(pk=backfill.pk, state=Backfill.State.RUNNING).update(
             state=Backfill.State.DONE, finished_at=timezone.now(), done=F("total")
-        )
+        ):
+            suggestions_refresh_soon(backfill.owner_id)
     else:
         enqueue_backfill(backfill.pk)
 
@@ -115,7 +118,7 @@ def _backfill_item(item, scope, since):
     needed = [stage for stage in pipeline.stages_for(item.kind, scope) if stage.name not in done]
     if not needed:
         return
-    source = pipeline.MediaSource(item)
+    source = pipeline.source_for(item, {scope})
     try:
         for stage in needed:
             stage_run(item, stage, source)

@@ -12,7 +12,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from consent.scopes import FACES, LIBRARY, SCOPES, SYNC, TIME
-from consent.services import ScopeNotGranted, active_grants, scope_guard
+from consent.services import ScopeNotGranted, active_grants, library_holders, scope_guard
 
 from . import feed, pipeline
 from .analysis import UnreadableMedia, images
@@ -302,11 +302,16 @@ def media_analyze(item_id):
     item = media_claim(item_id)
     if item is None:
         return None
-    source = pipeline.MediaSource(item)
+    source = pipeline.source_for(item, active_grants(item.owner_id))
     try:
         for stage in pipeline.stages_for(item.kind):
             stage_run(item, stage, source)
     except MediaGone:
+        # Deleted, or `library` is paused (its notice changed): then the item waits, unclaimed
+        # and without spending an attempt, until the person agrees again and the sweeper finds it.
+        MediaItem.objects.filter(pk=item.pk, status=MediaItem.Status.PROCESSING).update(
+            status=MediaItem.Status.UPLOADED, lease_expires_at=None, attempts=F("attempts") - 1
+        )
         return None
     except UnreadableMedia as exc:
         _finish(item, MediaItem.Status.FAILED, str(exc))
@@ -325,15 +330,34 @@ def media_analyze(item_id):
     return MediaItem.objects.filter(pk=item_id).first()
 
 
+def broker_backlog():
+    """How many tasks wait in the queue, or None when the broker cannot be asked."""
+    from rollweb.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            declared = conn.default_channel.queue_declare(queue=settings.CELERY_TASK_DEFAULT_QUEUE, passive=True)
+            return declared.message_count
+    except Exception:
+        return None
+
+
 def media_requeue_stuck(now=None):
-    """Re-queue items whose task was lost (never queued, or its worker died). Returns the ids."""
+    """Re-queue items whose task was lost (never queued, or its worker died). Returns the ids.
+
+    An item still waiting to be analysed counts as lost only while the queue is empty: during
+    a large sync thousands wait their turn, and queuing each again every sweep would only add
+    work. Items of a person whose `library` consent is not in force are left waiting.
+    """
     now = now or timezone.now()
     quiet = now - timedelta(seconds=settings.REQUEUE_AFTER_SECONDS)
+    lost = Q(status=MediaItem.Status.PROCESSING, lease_expires_at__lt=now)
+    if not broker_backlog():
+        lost |= Q(status=MediaItem.Status.UPLOADED, updated_at__lt=quiet)
     ids = list(
-        MediaItem.objects.filter(
-            Q(status=MediaItem.Status.UPLOADED, updated_at__lt=quiet)
-            | Q(status=MediaItem.Status.PROCESSING, lease_expires_at__lt=now)
-        ).values_list("pk", flat=True)[:1000]
+        MediaItem.objects.filter(lost, owner_id__in=library_holders())
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:1000]
     )
     for item_id in ids:
         enqueue_analysis(item_id)

@@ -3,6 +3,7 @@
 import re
 
 from django.core import mail
+import pytest
 from django.urls import reverse
 
 from consent import scopes
@@ -199,3 +200,10 @@ def test_unknown_page_is_a_friendly_404(client, user, settings):
     client.force_login(user)
     response = client.get("/no/such/page/")
     assert response.status_code == 404 and b"Not found" in response.content
+
+
+@pytest.mark.parametrize("ids", ["²", "99999999999999999999999", "1,,x,-3", ""])
+def test_the_live_status_ignores_ids_it_cannot_read(client, user, ids):
+    client.force_login(user)
+    response = client.get(reverse("library:status"), {"ids": ids})
+    assert response.status_code == 200

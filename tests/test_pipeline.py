@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone as dj_timezone
 from PIL import Image
 
+from consent import scopes
 from consent.services import scopes_revoke
 from suggestions import pipeline, services
 from suggestions.models import MediaItem, ProcessingRecord
@@ -245,3 +246,46 @@ def test_an_item_that_keeps_crashing_ends_failed(user, monkeypatch):
     assert services.media_analyze(item.pk) is None
     item.refresh_from_db()
     assert item.status == "failed" and "attempts" in item.failure_reason
+
+
+def test_sweeper_leaves_waiting_items_alone_while_the_queue_has_work(user, monkeypatch):
+    grant(user, "library")
+    waiting, _ = upload_file(user, jpeg_bytes(color=(1, 2, 3)))
+    stuck, _ = upload_file(user, jpeg_bytes(color=(3, 2, 1)))
+    MediaItem.objects.filter(pk=waiting.pk).update(updated_at=dj_timezone.now() - timedelta(minutes=5))
+    MediaItem.objects.filter(pk=stuck.pk).update(status="processing", lease_expires_at=dj_timezone.now() - timedelta(seconds=1))
+    monkeypatch.setattr(services, "broker_backlog", lambda: 250)
+    assert services.media_requeue_stuck() == [stuck.pk]
+    assert MediaItem.objects.get(pk=waiting.pk).status == "uploaded"
+
+
+def test_an_item_waits_unspent_while_library_is_paused_and_resumes_after_consent(user, monkeypatch):
+    grant(user, "library")
+    item, _ = upload_file(user, jpeg_bytes())
+    library = scopes.SCOPES["library"]
+    with monkeypatch.context() as patch:
+        patch.setitem(scopes.SCOPES, "library", scopes.Scope(**{**library.__dict__, "erases": "all of it."}))
+        for _ in range(services.MAX_ATTEMPTS + 1):
+            assert services.media_analyze(item.pk) is None
+        item.refresh_from_db()
+        assert (item.status, item.attempts) == ("uploaded", 0)
+        MediaItem.objects.filter(pk=item.pk).update(updated_at=dj_timezone.now() - timedelta(minutes=5))
+        assert services.media_requeue_stuck() == []  # nothing is queued for a paused library
+    MediaItem.objects.filter(pk=item.pk).update(updated_at=dj_timezone.now() - timedelta(minutes=5))
+    assert services.media_requeue_stuck() == [item.pk]
+    assert MediaItem.objects.get(pk=item.pk).status == "analyzed"
+
+
+def test_without_faces_the_photo_is_decoded_at_preview_size_and_a_later_stage_can_ask_for_more(user):
+    from suggestions.analysis import images
+
+    grant(user, "library", "themes")
+    big = io.BytesIO()
+    Image.new("RGB", (4000, 3000), (120, 130, 140)).save(big, "JPEG", quality=80)
+    item, _ = upload_file(user, big.getvalue())
+    source = pipeline.source_for(item, {"library", "themes"})
+    assert images.THUMB_LARGE <= max(source.decoded().size) < 2 * images.THUMB_LARGE
+    assert max(source.decoded(pipeline.decode_side()).size) >= pipeline.decode_side()
+    source.close()
+    analysed = services.media_analyze(item.pk)
+    assert analysed.status == "analyzed" and (analysed.width, analysed.height) == (4000, 3000)
