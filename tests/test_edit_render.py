@@ -77,7 +77,7 @@ def test_a_plan_survives_json():
     plan = Enhancement(0.02, 0.9, 0.8, (0.95, 1.0, 1.08), 1.1, 0.05)
     again = Enhancement.from_json(plan.as_json())
     assert again == plan
-    assert plan.corrections == ["brighter", "more contrast", "cooler", "richer colour"]
+    assert plan.corrections == ["brighter", "crisper", "cooler", "more colourful"]
 
 
 def test_enhance_keeps_size_and_mode(corpus):

@@ -77,7 +77,7 @@ class Enhancement:
         elif shift < -0.02:
             words.append("darker")
         if 1 / max(self.white - self.black, 1e-6) > 1.03:
-            words.append("more contrast")
+            words.append("crisper")
         red, green, blue = self.gains
         if max(self.gains) - min(self.gains) > 0.02:
             if red - blue > 0.02:
@@ -85,9 +85,9 @@ class Enhancement:
             elif blue - red > 0.02:
                 words.append("cooler")
             else:
-                words.append("neutral colour")
+                words.append("more neutral")
         if self.saturation > 1.0:
-            words.append("richer colour")
+            words.append("more colourful")
         return words
 
 
