@@ -1,10 +1,11 @@
 """Near-identical frames of one moment (bursts and duplicates), and the best shot of each."""
 
 import uuid
+from datetime import timedelta
 
-from django.db.models import F
+from django.db.models import F, Q
 
-from .analysis.themes import same_moment
+from .analysis.themes import BURST_SECONDS, same_moment
 from .models import MediaItem
 
 
@@ -15,7 +16,15 @@ def burst_assign(item):
     photo. Runs where themes are written, inside the themes scope's guard.
     """
     owner_photos = MediaItem.objects.filter(owner_id=item.owner_id, kind=MediaItem.Kind.PHOTO)
-    others = owner_photos.exclude(pk=item.pk).exclude(phash="").values("pk", "phash", "captured_at", "burst")
+    others = owner_photos.exclude(pk=item.pk).exclude(phash="")
+    if item.captured_at is not None:
+        # Only frames of the same moment can match (or undated ones): the capture-time index
+        # keeps this small however large the library grows.
+        window = timedelta(seconds=BURST_SECONDS)
+        others = others.filter(
+            Q(captured_at__isnull=True) | Q(captured_at__range=(item.captured_at - window, item.captured_at + window))
+        )
+    others = others.values("pk", "phash", "captured_at", "burst")
     matches = [o for o in others if same_moment(item.phash, o["phash"], item.captured_at, o["captured_at"])]
     former = item.burst
     if not matches:

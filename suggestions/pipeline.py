@@ -12,6 +12,7 @@ from typing import Callable
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.db import transaction
 
 from consent import scopes
 
@@ -142,7 +143,7 @@ def write_display(item, result):
     MediaItem.objects.filter(pk=item.pk).update(
         width=result.width, height=result.height, thumb_small=small, thumb_large=large, duration_s=result.duration_s
     )
-    delete_files(old)
+    transaction.on_commit(lambda: delete_files(old))
     item.width, item.height, item.duration_s = result.width, result.height, result.duration_s
     item.thumb_small.name, item.thumb_large.name = small, large
     if result.duration_s is not None:

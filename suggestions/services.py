@@ -381,8 +381,8 @@ def media_delete(item):
         Tombstone.objects.get_or_create(owner_id=item.owner_id, sha256=item.sha256)
         erase_item_copies(item)
         item.delete()
-        delete_files(names)
         derived_tidy(item.owner_id, burst=item.burst)
+        transaction.on_commit(lambda: delete_files(names))
 
 
 def derived_tidy(owner_id, burst=""):

@@ -243,9 +243,12 @@ def test_ledger_says_what_was_skipped(user, api, corpus):
     assert records["gps"]["outcome"] == "skipped" and "no consent" in records["gps"]["detail"]
 
 
-def test_delete_removes_item_files_and_leaves_a_tombstone(user, api, analyzed, stored_files):
+def test_delete_removes_item_files_and_leaves_a_tombstone(
+    user, api, analyzed, stored_files, django_capture_on_commit_callbacks
+):
     assert stored_files()
-    response = api.delete(f"{MEDIA}{analyzed.pk}/")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.delete(f"{MEDIA}{analyzed.pk}/")
     assert response.status_code == 204
     assert not MediaItem.objects.filter(pk=analyzed.pk).exists()
     assert not ProcessingRecord.objects.filter(media_id=analyzed.pk).exists()

@@ -190,11 +190,12 @@ def test_a_rendition_made_after_themes_is_revoked_writes_nothing(edit, stored_fi
     assert stored_files() == before and not Rendition.objects.exists()
 
 
-def test_deleting_the_photo_deletes_its_edits(edit, client):
+def test_deleting_the_photo_deletes_its_edits(edit, client, django_capture_on_commit_callbacks):
     item, suggestion = edit
     rendition = saved(suggestion, "1:1")
     client.force_login(item.owner)
-    client.post(reverse("library:delete", args=[item.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("library:delete", args=[item.pk]))
     assert not MediaItem.objects.exists() and not Rendition.objects.exists()
     assert not default_storage.exists(rendition.file.name)
 

@@ -1,7 +1,11 @@
 """Revoking a scope erases what was derived under it, in storage too, with counts logged."""
 
+import pytest
+from django.core.files.storage import default_storage
+
 from consent.models import ConsentEvent
 from consent.services import scopes_revoke
+from suggestions import services
 from suggestions.models import MediaItem, ProcessingRecord, Tombstone
 from suggestions.services import media_delete
 
@@ -60,10 +64,26 @@ def test_revoking_time_erases_capture_times(user, corpus):
     assert item.latitude is not None
 
 
-def test_deleting_an_item_erases_its_files_and_leaves_a_tombstone(user, corpus, stored_files):
+def test_deleting_an_item_erases_its_files_and_leaves_a_tombstone(
+    user, corpus, stored_files, django_capture_on_commit_callbacks
+):
     grant(user, "library")
     item = upload_and_analyze(user, corpus / "exif" / "DSCN0010.jpg")
-    media_delete(item)
+    with django_capture_on_commit_callbacks(execute=True):
+        media_delete(item)
     assert stored_files() == []
     assert not ProcessingRecord.objects.exists()
     assert Tombstone.objects.filter(owner=user, sha256=item.sha256).exists()
+
+
+def test_a_deletion_that_fails_keeps_the_original(user, corpus, monkeypatch, django_capture_on_commit_callbacks):
+    grant(user, "library")
+    item = upload_and_analyze(user, corpus / "exif" / "DSCN0010.jpg")
+
+    def broken(owner_id, burst=""):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "derived_tidy", broken)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        media_delete(item)
+    assert default_storage.exists(item.original.name)

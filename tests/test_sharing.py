@@ -231,11 +231,12 @@ def test_deleting_a_photo_in_it_or_the_suggestion_ends_its_links(client, person,
     assert not ShareLink.objects.exists()
 
 
-def test_deleting_an_edit_ends_its_links(client, person):
+def test_deleting_an_edit_ends_its_links(client, person, django_capture_on_commit_callbacks):
     rendition = edit(person)
     _, key = sharing.share_create(person, rendition=rendition, method=Method.WEB)
     media = rendition.media
-    services.media_delete(media)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.media_delete(media)
     assert_gone(client, key)
     assert erasure_leftovers(person.pk, deleted=[media, rendition]) == []
 
