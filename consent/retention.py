@@ -165,4 +165,4 @@ def _describe(entry):
         if str(minute).startswith("*/"):
             return f"every {str(minute)[2:]} minutes"
         return f"every hour at {int(minute):02d} minutes past"
-    return f"every day at {int(hour):02d}:{int(minute):02d} UTC"
+    return f"every day at {int(hour):02d}:{int(minute):02d} {settings.CELERY_TIMEZONE}"
