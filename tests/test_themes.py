@@ -124,3 +124,21 @@ def test_deleting_a_frame_keeps_the_burst_honest(user, corpus):
     media_delete(a)
     b.refresh_from_db()
     assert b.burst == "" and b.best_shot
+
+
+def test_one_kind_of_scene_fills_at_most_half_of_a_choice_while_others_are_there(user):
+    from datetime import datetime
+
+    from suggestions.generators.choose import choose
+
+    from .crafted import load, photos
+
+    nights = photos(user, datetime(2024, 6, 1, 22), 8, quality=0.9, night=True)
+    days = photos(user, datetime(2024, 6, 2, 12), 3, quality=0.5, indoor=False)
+    library = load(user, datetime(2024, 6, 20).date(), scopes=("library", "time", "themes"))
+    choice = choose(library, library.photos, limit=6)
+    chosen = {photo.id for photo in choice.photos}
+    assert len(chosen & {p.id for p in nights}) == 3 and {p.id for p in days} <= chosen
+    assert "variety" in choice.criteria
+    alone = choose(library, [p for p in library.photos if p.id in {n.id for n in nights}], limit=6)
+    assert len(alone.photos) == 6  # with nothing else to show, night shots fill it

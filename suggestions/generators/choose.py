@@ -1,4 +1,5 @@
-"""Choosing the photos worth showing: the best shots, one per burst, no near-duplicates, faces first.
+"""Choosing the photos worth showing: the best shots, one per burst, no near-duplicates, faces first,
+and no one kind of scene (night, indoors, outdoors) filling more than half while others are there.
 
 Every signal is used only when its scope is in force; the scopes whose data changed the
 choice are returned with it, so the suggestion records them.
@@ -97,7 +98,8 @@ def choose(library, pool, limit=9, person_id=None, group=None):
 
     ranked_groups = [sorted(members, key=lambda p: (-score(p), p.instant or 0, p.id)) for members in groups.values()]
     ranked_groups.sort(key=lambda members: -score(members[0]))
-    chosen, skipped_similar = [], False
+    chosen, deferred, skipped_similar = [], [], False
+    scenes = defaultdict(int)
     for photo in _interleave(ranked_groups):
         if themes and photo.phash is not None and any(
             other.phash is not None and (photo.phash ^ other.phash).bit_count() <= NEAR_DUPLICATE_BITS
@@ -105,10 +107,15 @@ def choose(library, pool, limit=9, person_id=None, group=None):
         ):
             skipped_similar = True
             continue
+        if themes and photo.scene and scenes[photo.scene] >= max(1, limit // 2):
+            deferred.append(photo)  # one kind of scene fills at most half, while others are there
+            continue
         chosen.append(photo)
+        scenes[photo.scene] += 1
         if len(chosen) == limit:
             break
-    criteria = tuple(
-        word for word, on in (("sharpness", themes), ("faces", faces), ("variety", skipped_similar)) if on
-    )
+    spread = len(deferred) > limit - len(chosen)  # a scene was held back for others
+    chosen += deferred[: limit - len(chosen)]
+    varied = skipped_similar or spread
+    criteria = tuple(word for word, on in (("sharpness", themes), ("faces", faces), ("variety", varied)) if on)
     return Choice(photos=chosen, visible=len(visible), used=frozenset(used), criteria=criteria)

@@ -42,6 +42,7 @@ class Photo:
     phash: int | None = None
     burst: str = ""
     best_shot: bool = True
+    scene: str = ""  # "night", "indoor" or "outdoor" when the light tells (themes)
     edit: tuple = ()  # what an automatic edit would improve ("brighter", …); empty when it needs none
     faces: tuple = ()
 
@@ -161,10 +162,13 @@ def library_load(owner_id, scopes, today):
         owner_id=owner_id, kind=MediaItem.Kind.PHOTO, status=MediaItem.Status.ANALYZED
     ).exclude(thumb_large="").exclude(width=None).values_list(
         "id", "width", "height", "captured_at", "captured_offset", "latitude", "longitude", "place", "region",
-        "country_code", "quality", "phash", "burst", "best_shot", "enhancement",
+        "country_code", "quality", "phash", "burst", "best_shot", "enhancement", "night", "indoor",
     )
     photos = []
-    for pk, width, height, captured_at, offset, lat, lon, place, region, country, quality, phash, burst, best, plan in rows:
+    for (
+        pk, width, height, captured_at, offset, lat, lon, place, region, country, quality, phash, burst, best, plan,
+        night, indoor,
+    ) in rows:
         photo = Photo(id=pk, width=width, height=height)
         if use_time and captured_at is not None:
             photo.taken = _local(captured_at, offset)
@@ -176,6 +180,7 @@ def library_load(owner_id, scopes, today):
             photo.phash = int(phash, 16) if phash else None
             photo.burst, photo.best_shot = burst, best
             photo.edit = tuple(Enhancement.from_json(plan).corrections) if plan else ()
+            photo.scene = "night" if night else {True: "indoor", False: "outdoor"}.get(indoor, "")
         photos.append(photo)
     photos.sort(key=lambda p: (p.instant is None, p.instant or 0, p.id))
 
