@@ -101,6 +101,11 @@ class ConsentEventQuerySet(models.QuerySet):
     _raw_delete = delete
 
 
+def counts_text(counts):
+    """“2 files, 1 media, 3 share links”: erasure counts in words."""
+    return ", ".join(f"{value:,} {key.replace('_', ' ')}" for key, value in sorted(counts.items()))
+
+
 class ConsentEvent(models.Model):
     """The append-only consent log. Rows are never changed or removed (see the migration's trigger)."""
 
@@ -132,6 +137,10 @@ class ConsentEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.scope}".strip()
+
+    @property
+    def counts_text(self):
+        return counts_text(self.counts)
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -16,15 +16,14 @@ from rollweb.storage import file_response
 from . import export, panels, retention, scopes, services
 from .account import account_erase
 from .forms import AccountDeleteForm, FacesConfirmForm, GrantForm, OnboardingForm
-from .models import Export, Method
+from .models import Export, Method, counts_text
 from .receipt import receipt_build
 
 
 def _erased_sentence(counts):
     if not counts:
         return "Nothing needed erasing."
-    parts = [f"{value:,} {key.replace('_', ' ')}" for key, value in sorted(counts.items())]
-    return "Erased: " + ", ".join(parts) + "."
+    return f"Erased: {counts_text(counts)}."
 
 
 def _grant(request, keys, biometric_confirmed=False, renew=False):

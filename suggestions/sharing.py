@@ -18,6 +18,7 @@ from consent.models import ConsentEvent
 from consent.scopes import LIBRARY, ORDER
 from consent.services import ScopeNotGranted, active_grants, event_record, scope_guard
 
+from .edits import EDIT_KINDS
 from .generators.text import plural
 from .models import Rendition, ShareLink, Suggestion
 
@@ -66,7 +67,7 @@ def target_file(target):
 
 def target_kind(target):
     """What it is, in words that name no title, person or place."""
-    if isinstance(target, Suggestion):
+    if isinstance(target, Suggestion) and target.kind not in EDIT_KINDS:
         return "video" if target.asset_mime == "video/mp4" else "collage"
     return "edited photo"
 

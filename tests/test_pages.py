@@ -186,12 +186,13 @@ def test_status_endpoint_reports_states(client, user, corpus):
     assert data["items"][0]["thumbnail_url"].endswith("/thumbnail/small/")
 
 
-def test_delete_item_page(client, user, corpus, stored_files):
+def test_delete_item_page(client, user, corpus, stored_files, django_capture_on_commit_callbacks):
     grant(user, "library")
     item = upload_and_analyze(user, corpus / "exif" / "DSCN0010.jpg")
     client.force_login(user)
     assert client.get(reverse("library:delete", args=[item.pk])).status_code == 200
-    response = client.post(reverse("library:delete", args=[item.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("library:delete", args=[item.pk]))
     assert response["Location"] == reverse("library:index")
     assert stored_files() == []
 

@@ -120,11 +120,12 @@ def test_a_broken_video_fails_with_a_reason(user):
     assert item.lease_expires_at is None
 
 
-def test_deleting_a_video_deletes_its_face_crops(user, corpus, stored_files):
+def test_deleting_a_video_deletes_its_face_crops(user, corpus, stored_files, django_capture_on_commit_callbacks):
     grant(user, "library", "faces")
     item = upload_and_analyze(user, corpus / CLIP)
     assert [name for name in stored_files() if "/faces/" in name]
-    services.media_delete(MediaItem.objects.get(pk=item.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.media_delete(MediaItem.objects.get(pk=item.pk))
     assert stored_files() == []
 
 
