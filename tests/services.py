@@ -16,7 +16,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 ARTIFACTS = REPO / "test-artifacts"  # git-ignored: logs and screenshots for the test log
-LOGS = ARTIFACTS / "integration"
+# One folder per run (ROLLWEB_TEST_LOGS) keeps concurrent runs on one machine from clearing
+# each other's logs and sharing a worker log or beat schedule.
+LOGS = Path(os.environ.get("ROLLWEB_TEST_LOGS") or ARTIFACTS / "integration")
 
 
 def wait_until(predicate, timeout, what, interval=0.1):

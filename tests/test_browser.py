@@ -1,19 +1,24 @@
 """A real browser (Debian's Chromium through Playwright) on the production engine, desktop and
 phone: sign up, consent onboarding with every switch off, the faces confirmation, uploads with
-progress bars, live processing state, revoke with its erasure. Each step is screenshotted into
+progress bars, live processing state, the feed with an edit suggestion (saving the edit, and a
+share link opened by someone who is not signed in), naming a person, the export download, revoke
+with its erasure, and account deletion. Each step is screenshotted into
 test-artifacts/browser/<viewport>/ for the test log.
-
-Later rounds add steps (the feed, naming a person, export, account deletion) to FLOW.
 """
 
+import io
+import json
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
-from suggestions.models import MediaItem, user_prefix
+from suggestions import feed
+from suggestions.models import MediaItem, Person, Rendition, Suggestion, user_prefix
 
-from .services import ARTIFACTS
+from .services import ARTIFACTS, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -48,6 +53,7 @@ class Steps:
         self.page, self.base, self.folder = page, base, folder
         self.count = 0
         self.problems = []
+        self.layout = []  # pages that do not fit a phone's width
         page.on("console", lambda message: message.type == "error" and self.problems.append(message.text))
         page.on("pageerror", lambda error: self.problems.append(str(error)))
         page.set_default_timeout(TIMEOUT_MS)
@@ -152,8 +158,184 @@ def revoke_library(steps):
     steps.shot("erased")
 
 
+def dark_copy(corpus, folder):
+    """A real camera photo (EXIF and GPS kept), under-exposed: rollweb suggests an edit of it."""
+    source = Image.open(corpus / "exif" / "DSCN0012.jpg")
+    path = folder / "DSCN0012-dark.jpg"
+    source.convert("RGB").point(lambda value: int(value * 0.35)).save(path, "JPEG", quality=90, exif=source.info["exif"])
+    return path
+
+
+def loaded(steps, selector, what, timeout=30_000):
+    """Wait until every image matching `selector` has decoded (after scrolling it into view: lazy)."""
+    page = steps.page
+    images = page.locator(selector)
+    images.first.wait_for()
+    for index in range(images.count()):
+        images.nth(index).scroll_into_view_if_needed()
+    try:
+        page.wait_for_function(
+            "s => { const all = [...document.querySelectorAll(s)];"
+            " return all.length > 0 && all.every(img => img.complete && img.naturalWidth > 0); }",
+            arg=selector, timeout=timeout,
+        )
+    except Exception:
+        raise AssertionError(f"{what} did not load: {steps.problems}") from None
+
+
+def see_the_feed(steps, person, dark):
+    """The feed shows the edit of the dark photo, before and after, once the worker made it."""
+    page = steps.page
+    feed.suggestions_refresh(person.pk)  # what the worker runs after the analysis (debounced)
+    edit = Suggestion.objects.get(owner=person, kind="edit", media=dark)
+    wait_until(lambda: Suggestion.objects.filter(pk=edit.pk).exclude(asset="").exists(), 120,
+               "the worker to render the edit", interval=0.3)
+    steps.go("/suggestions/")
+    card = page.locator(f"#suggestion-{edit.pk}")
+    assert card.locator("h2").inner_text().startswith("Brighter")
+    loaded(steps, f"#suggestion-{edit.pk} .before-after img", "the before and after pictures")
+    sizes = page.eval_on_selector_all(
+        f"#suggestion-{edit.pk} .before-after img", "imgs => imgs.map(img => [img.naturalWidth, img.naturalHeight])"
+    )
+    assert len(sizes) == 2 and all(width > 0 and height > 0 for width, height in sizes)
+    assert card.locator("button:has-text('Save edit')").is_visible()
+    steps.shot("feed")
+    edit.refresh_from_db()
+    after, before = steps.bucket.read(edit.asset.name), steps.bucket.read(dark.original.name)
+    assert brightness(after) > brightness(before) + 0.1  # the edit shown is the brighter picture
+    return edit
+
+
+def brightness(data):
+    grey = Image.open(io.BytesIO(data)).convert("L")
+    return sum(count * value for value, count in enumerate(grey.histogram())) / (255 * grey.width * grey.height)
+
+
+def save_the_edit(steps, edit, dark, bucket):
+    """Save edit, in the square frame: a rendition made by the worker beside the unchanged original."""
+    page = steps.page
+    card = page.locator(f"#suggestion-{edit.pk}")
+    card.locator("input[name=frame][value='1:1']").check()
+    card.locator("button:has-text('Save edit')").click()
+    page.wait_for_url(re.compile(r"/suggestions/"))
+    assert "Saved the edit" in steps.message()
+    rendition = Rendition.objects.get(suggestion=edit, frame="1:1")
+    wait_until(lambda: Rendition.objects.get(pk=rendition.pk).state != "pending", 120,
+               "the worker to make the saved edit", interval=0.3)
+    rendition.refresh_from_db()
+    assert rendition.state == "ready", rendition.failure_reason
+    picture = Image.open(io.BytesIO(bucket.read(rendition.file.name)))
+    assert picture.size == (rendition.width, rendition.height) and picture.width == picture.height
+    assert bucket.read(dark.original.name) == steps.dark_bytes  # the original never changes
+    steps.go(f"/library/{dark.pk}/")
+    loaded(steps, "#edits img", "the saved edit")
+    steps.shot("edit-saved")
+
+
+def share_from_the_card(steps, edit, chromium, viewport):
+    """Make a share link from the card; someone not signed in opens it and sees just the picture."""
+    page = steps.page
+    steps.go("/suggestions/")
+    page.locator(f"#suggestion-{edit.pk} button:has-text('Make a share link')").click()
+    page.locator("#share-url").wait_for()
+    url = page.input_value("#share-url")
+    assert re.fullmatch(re.escape(steps.base) + r"/s/[^/]+/", url), url
+    steps.shot("share-link")
+    viewer = chromium.new_context(**VIEWPORTS[viewport])
+    try:
+        visitor = Steps(viewer.new_page(), steps.base, steps.folder)
+        visitor.count = steps.count
+        response = visitor.page.goto(url)
+        assert response.status == 200 and "noindex" in response.headers["x-robots-tag"]
+        loaded(visitor, ".shared-asset img", "the shared picture")
+        text = visitor.page.inner_text("body")
+        assert edit.title not in text and "DSCN0012" not in text and "Arezzo" not in text
+        assert visitor.page.locator("img:not(.brand img)").count() == 1  # nothing else of theirs
+        source = visitor.page.get_attribute(".shared-asset img", "src")
+        shared = viewer.request.get(steps.base + source)  # follows the redirect to the signed URL
+        assert shared.ok and shared.body() == steps.bucket.read(edit.asset.name)  # exactly its asset
+        assert b"Exif\x00\x00" not in shared.body()
+        visitor.shot("share-link-opened")
+        steps.count = visitor.count
+        assert visitor.problems == [], visitor.problems
+    finally:
+        viewer.close()
+    return url
+
+
+def name_a_person(steps, person, name):
+    page = steps.page
+    steps.go("/people/")
+    tiles = page.locator(".person-tile")
+    assert tiles.count() == 1  # the two photos of one face
+    loaded(steps, ".person-tile img", "the face")
+    tiles.first.locator("a").click()
+    page.wait_for_url(re.compile(r"/people/\d+/$"))
+    page.fill("input[name='person-name']", name)
+    steps.shot("naming")
+    page.locator("form:has(input[name='person-name']) button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/people/\d+/$"))
+    assert "Saved." in steps.message()
+    assert page.locator("h1").inner_text().startswith(name)
+    assert list(Person.objects.filter(owner=person).values_list("name", flat=True)) == [name]
+    steps.go("/people/")
+    assert page.locator(".person-tile .name").inner_text() == name
+    steps.shot("named")
+
+
+def download_the_export(steps, ids, names, person_name):
+    page = steps.page
+    steps.go("/privacy/")
+    page.click("button:has-text('Prepare an export')")
+    page.wait_for_url(re.compile(r"/privacy/export/[0-9a-f-]+/$"))
+    download_link = page.locator("a:has-text('Download the zip')")
+    download_link.wait_for(timeout=180_000)  # the page refreshes itself while the worker builds it
+    steps.shot("export-ready")
+    with page.expect_download() as started:
+        download_link.click()
+    download = started.value
+    assert re.fullmatch(r"rollweb-export-\d{8}-\d{4}\.zip", download.suggested_filename)
+    archive = zipfile.ZipFile(download.path())
+    assert archive.testzip() is None
+    listed = set(archive.namelist())
+    assert {f"originals/{name}" for name in names} <= listed
+    assert {f"items/{pk}.json" for pk in ids} <= listed
+    assert archive.read("originals/DSCN0012-dark.jpg") == steps.dark_bytes
+    assert [entry["name"] for entry in json.loads(archive.read("people.json"))] == [person_name]
+    assert any(name.startswith("edits/") for name in listed)  # the saved edit
+    steps.shot("export-downloaded")
+
+
+def delete_the_account(steps):
+    page = steps.page
+    steps.go("/privacy/")
+    page.click("a:has-text('Delete my account')")
+    page.wait_for_url(re.compile(r"/privacy/account/delete/$"))
+    page.fill("input[name=password]", PASSWORD)
+    steps.shot("account-delete")
+    page.click("button:has-text('Delete my account and all my data')")
+    page.locator("h1:has-text('Your account is deleted')").wait_for()
+    assert "Erased:" in page.inner_text("body")
+    steps.shot("account-deleted")
+    steps.go("/library/")
+    page.wait_for_url(re.compile(r"/accounts/login/"))  # signed out
+
+
+def no_sideways_scrolling(steps, viewport):
+    """On a phone, note a page that scrolls sideways (asserted at the end, so the flow goes on)."""
+    if viewport == "phone":
+        width = steps.page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            widest = steps.page.evaluate(
+                "() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391"
+                " && e.parentElement.getBoundingClientRect().right <= 391).map(e => `${e.tagName.toLowerCase()}."
+                "${e.className} (${Math.round(e.getBoundingClientRect().width)} px wide)`)"
+            )
+            steps.layout.append(f"{steps.page.url} scrolls sideways on a phone ({width} px): {widest} overflows")
+
+
 @pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
-def test_a_person_signs_up_chooses_uploads_and_erases(viewport, chromium, live_server, worker, bucket, corpus):
+def test_a_person_signs_up_chooses_uploads_and_erases(viewport, chromium, live_server, worker, bucket, corpus, tmp_path):
     from django.contrib.auth import get_user_model
 
     folder = ARTIFACTS / "browser" / viewport
@@ -162,24 +344,55 @@ def test_a_person_signs_up_chooses_uploads_and_erases(viewport, chromium, live_s
         old.unlink()
     context = chromium.new_context(**VIEWPORTS[viewport])
     steps = Steps(context.new_page(), live_server.url, folder)
+    steps.bucket = bucket
     try:
         username = f"browser-{viewport}"
         sign_up(steps, username)
         onboard_with_everything_off(steps)
         turn_on_library_and_faces(steps)
-        files = [corpus / "exif" / "DSCN0025.jpg", corpus / "orientation" / "landscape_6.jpg", corpus / "heic" / "IMG_5195.HEIC"]
+        for title in ("Use when photos were taken", "Understand what is in photos"):  # edits are of events' best
+            turn_on(steps, title)
+            steps.page.wait_for_url(re.compile(r"/privacy/$"))
+        dark = dark_copy(corpus, tmp_path)
+        steps.dark_bytes = dark.read_bytes()
+        files = [dark, corpus / "orientation" / "landscape_6.jpg", corpus / "heic" / "IMG_5195.HEIC",
+                 corpus / "faces" / "obama.jpg", corpus / "faces" / "obama2.jpg"]
         upload_and_watch(steps, files)
 
         person = get_user_model().objects.get(username=username)
         assert MediaItem.objects.filter(owner=person, status="analyzed").count() == len(files)
         assert len(bucket.keys(user_prefix(person.pk) + "originals/")) == len(files)
+        ids = sorted(MediaItem.objects.filter(owner=person).values_list("pk", flat=True))
+        dark_item = MediaItem.objects.get(owner=person, original_name=dark.name)
+
+        edit = see_the_feed(steps, person, dark_item)
+        no_sideways_scrolling(steps, viewport)
+        save_the_edit(steps, edit, dark_item, bucket)
+        share_url = share_from_the_card(steps, Suggestion.objects.get(pk=edit.pk), chromium, viewport)
+        name_a_person(steps, person, "Barack")
+        no_sideways_scrolling(steps, viewport)
+        download_the_export(steps, ids, [path.name for path in files], "Barack")
+
         revoke_library(steps)
         assert not MediaItem.objects.filter(owner=person).exists()
         assert bucket.keys(user_prefix(person.pk)) == []
-        if viewport == "phone":
-            width = steps.page.evaluate("document.documentElement.scrollWidth")
-            assert width <= 390, f"the page scrolls sideways on a phone ({width} px)"
+        no_sideways_scrolling(steps, viewport)
+        stranger = chromium.new_context()
+        try:
+            assert stranger.request.get(share_url).status == 404  # revoking library ends the link
+        finally:
+            stranger.close()
+
+        # Back again with one photo, then the account goes, with everything in it.
+        turn_on(steps, "Keep my photos and videos")
+        steps.page.wait_for_url(re.compile(r"/privacy/$"))
+        upload_and_watch(steps, [corpus / "exif" / "DSCN0025.jpg"])
+        assert len(bucket.keys(user_prefix(person.pk))) == 3  # the original and its two previews
+        delete_the_account(steps)
+        assert not get_user_model().objects.filter(username=username).exists()
+        assert bucket.keys(user_prefix(person.pk)) == []
         assert steps.problems == [], steps.problems  # no script errors, no CSP violations
+        assert steps.layout == [], steps.layout
     except Exception:
         steps.shot("failure")
         raise

@@ -17,7 +17,7 @@ from django.contrib.messages import get_messages
 from django.urls import Resolver404, resolve, reverse
 
 from rollweb.tokens import token_issue
-from suggestions.models import MediaItem, user_prefix
+from suggestions.models import MediaItem, ProcessingRecord, user_prefix
 
 from . import flows
 from .conftest import jpeg_bytes
@@ -175,7 +175,8 @@ ZERO_BOMB = _Once(zero_png_bomb)
 def test_hostile_file(path, case, client, worker, bucket, corpus):
     person = UserFactory()
     client.force_login(person)
-    flows.consent_onboard(client, "library", "time", "location", "themes")
+    # Every scope, faces too (with its confirmation): the face stage decodes the most pixels.
+    flows.consent_onboard(client, "library", "time", "location", "themes", "faces")
 
     outcome = UPLOAD_PATHS[path](client, person, case.filename, case.make(corpus))
 
@@ -191,6 +192,8 @@ def test_hostile_file(path, case, client, worker, bucket, corpus):
         assert item.status in case.ends, f"{item.status}: {item.failure_reason}"
         if item.status == MediaItem.Status.FAILED:
             assert item.failure_reason.strip()
+        else:  # the face stage ran on it, so the memory below was measured with it
+            assert item.ledger.filter(stage="faces", outcome=ProcessingRecord.Outcome.DONE).exists()
     service = worker.current
     assert service.alive(), service.log_tail()
     assert service.peak_rss_bytes() < WORKER_MEMORY_LIMIT

@@ -2,9 +2,12 @@
 Celery worker process. Asserts on the objects in the bucket, not only on rows."""
 
 import hashlib
+import io
 import os
 import re
 import time
+import zipfile
+from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
@@ -12,9 +15,14 @@ import requests
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
+from django.db import transaction
 from django.urls import reverse
+from PIL import Image
 
-from suggestions.models import MediaItem, ProcessingRecord, user_prefix
+from consent.export import export_request
+from consent.models import Export
+from suggestions import feed
+from suggestions.models import Face, MediaItem, Person, ProcessingRecord, Suggestion, user_prefix
 
 from . import flows, services
 from .conftest import grant, jpeg_bytes
@@ -66,6 +74,114 @@ def test_consent_upload_analysis_and_erasure(client, worker, bucket, corpus):
 
     flows.consent_revoke(client, "library")
     assert not MediaItem.objects.filter(owner=person).exists()
+    assert bucket.keys(prefix) == []
+
+
+TUSCANY = ["DSCN0010.jpg", "DSCN0012.jpg", "DSCN0021.jpg", "DSCN0025.jpg"]  # 22 Oct 2008, 15 minutes, GPS
+
+
+def test_suggestions_export_and_faces_on_the_production_engine(client, worker, bucket, corpus):
+    """Every scope on; an afternoon in Tuscany (16 photos: an event big enough for a collage and a
+    recap video) and two photos of one face, analysed by the worker; suggestions rendered by the
+    worker into the bucket; an export built by the worker and downloaded through a signed URL;
+    then revoking `library` leaves nothing of the person in the bucket."""
+    person = UserFactory()
+    client.force_login(person)
+    flows.consent_onboard(client, "library", "time", "location", "themes", "faces")
+    files = [(name, (corpus / "exif" / name).read_bytes()) for name in TUSCANY]
+    for name in TUSCANY:  # the same views again, as a burst would give: distinct files
+        files += flows.photo_batch(corpus / "exif" / name, 3, tag="burst")
+    files += [(name, (corpus / "faces" / name).read_bytes()) for name in ("obama.jpg", "obama2.jpg")]
+    ids = flows.upload_many(client, files)
+    prefix = user_prefix(person.pk)
+    assert len(bucket.keys(prefix + "originals/")) == len(files) == 18
+
+    items = flows.wait_terminal(ids, timeout=240)
+    assert [item.status for item in items] == ["analyzed"] * len(files), [item.failure_reason for item in items]
+    by_name = {item.original_name: item for item in items}
+    faces = {name: list(Face.objects.filter(media=by_name[name])) for name in ("obama.jpg", "obama2.jpg")}
+    assert all(len(found) == 1 for found in faces.values()), faces
+    assert not Face.objects.filter(media__owner=person).exclude(media__original_name__startswith="obama").exists()
+    people = {face.person_id for found in faces.values() for face in found}
+    assert len(people) == 1 and None not in people  # one face seen twice: one person
+    assert Person.objects.filter(owner=person).count() == 1
+
+    # The photos were taken on 22 October 2008: refresh as of the next day, as the worker would
+    # have then. Saved at once, in the refresh's transaction, so that the worker's own refresh
+    # (made for today's date, debounced after the analysis) keeps them: it replaces only unsaved ones.
+    with transaction.atomic():
+        made = feed.suggestions_refresh(person.pk, today=date(2008, 10, 23)).created
+        for suggestion in made:
+            feed.suggestion_save(suggestion)
+    kinds = {suggestion.kind: suggestion.pk for suggestion in made}
+    assert {"event", "recap_video"} <= set(kinds), kinds
+
+    def rendered():
+        wanted = Suggestion.objects.filter(pk__in=[kinds["event"], kinds["recap_video"]]).exclude(asset="")
+        return wanted.count() == 2
+
+    services.wait_until(rendered, 240, "the worker to render the collage and the recap video", interval=0.5)
+
+    def bucket_matches_rows():
+        # A render delivered twice stores twice and the loser deletes its copy: wait until the
+        # bucket holds exactly the assets the rows name.
+        names = set(Suggestion.objects.filter(owner=person).exclude(asset="").values_list("asset", flat=True))
+        return set(bucket.keys(prefix + "suggestions/")) == names and names
+
+    assets = services.wait_until(bucket_matches_rows, 60, "the bucket to hold exactly the rendered assets", interval=0.5)
+    event = Suggestion.objects.get(pk=kinds["event"])
+    recap = Suggestion.objects.get(pk=kinds["recap_video"])
+    assert {event.asset.name, recap.asset.name} <= assets
+    assert event.asset_mime == "image/jpeg" and recap.asset_mime == "video/mp4"
+
+    collage = bucket.read(event.asset.name)
+    picture = Image.open(io.BytesIO(collage))
+    picture.load()
+    assert picture.format == "JPEG" and max(picture.size) == 2048
+    assert not picture.getexif() and b"Exif\x00\x00" not in collage  # no GPS leaves the server
+    assert bucket.head(event.asset.name)["ContentType"] == "image/jpeg"
+
+    import av
+
+    video = bucket.read(recap.asset.name)
+    with av.open(io.BytesIO(video)) as container:
+        stream = container.streams.video[0]
+        frames = [frame for _, frame in zip(range(3), container.decode(stream))]
+        assert stream.codec_context.name == "h264" and float(container.duration / av.time_base) > 1
+    assert len(frames) == 3 and frames[0].width >= 640 and frames[0].height >= 360
+    assert bucket.head(recap.asset.name)["ContentType"] == "video/mp4"
+
+    # The export, built by the worker into the bucket, downloaded through the app.
+    export, created = export_request(person)
+    assert created
+    services.wait_until(
+        lambda: Export.objects.get(pk=export.pk).status in ("ready", "failed"), 180, "the worker to build the export",
+        interval=0.5,
+    )
+    export.refresh_from_db()
+    assert export.status == "ready", export.failure_reason
+    assert bucket.keys(prefix + "exports/") == [export.file.name]
+    response = client.get(reverse("consent:export_download", args=[export.pk]))
+    assert response.status_code == 302
+    assert urlsplit(response["Location"]).netloc == urlsplit(os.environ["AWS_S3_ENDPOINT_URL"]).netloc
+    download = requests.get(response["Location"], timeout=30)
+    assert download.status_code == 200 and download.headers["Content-Type"] == "application/zip"
+    assert download.content == bucket.read(export.file.name) and len(download.content) == export.bytes
+    archive = zipfile.ZipFile(io.BytesIO(download.content))
+    assert archive.testzip() is None
+    names = set(archive.namelist())
+    assert {f"originals/{name}" for name, _ in files} <= names
+    assert {f"items/{pk}.json" for pk in ids} <= names
+    assert archive.read("originals/DSCN0010.jpg") == (corpus / "exif" / "DSCN0010.jpg").read_bytes()
+    exported = [name for name in names if name.startswith("suggestions/")]
+    assert any(name.endswith(".mp4") for name in exported) and any(name.endswith(".jpg") for name in exported)
+    assert {"consent/history.json", "consent/receipt.json", "people.json"} <= names
+
+    flows.consent_revoke(client, "library")
+    for model in (MediaItem, Suggestion, Person):
+        assert not model.objects.filter(owner=person).exists(), model
+    assert not Face.objects.filter(media__owner=person).exists()
+    assert not Export.objects.filter(user=person).exists()
     assert bucket.keys(prefix) == []
 
 
