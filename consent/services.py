@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from . import scopes as scope_defs
 from .erasure import erase_scope
-from .models import ConsentEvent, ConsentRecord, Grant, Method, Notice
+from .models import ConsentEvent, ConsentRecord, Grant, Notice
 from .scopes import LIBRARY, ORDER, SCOPES
 from .signals import scopes_granted
 

@@ -7,7 +7,6 @@ subject as its edges and contrast suggest. A rendition records the scopes it use
 withdrawing one erases it.
 """
 
-import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,8 +22,6 @@ from .feed import face_boxes_of, picture_of, suggestion_save, task_enqueue
 from .generators.edit import FRAMES, edit_render, frame_box
 from .models import Rendition, Suggestion, derived_key
 from .storage import delete_files, save_bytes
-
-logger = logging.getLogger(__name__)
 
 EDIT_KINDS = {"edit"}
 EDIT_LONG_SIDE = 4096  # a saved edit is never larger than this, nor than its original
