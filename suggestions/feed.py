@@ -27,7 +27,7 @@ from .generators import drafts_for
 from .generators.collage import Tile, collage_render
 from .generators.library import library_load
 from .generators.recap import recap_render
-from .models import Face, MediaItem, Suggestion, SuggestionItem, SuggestionRefresh, derived_key
+from .models import Face, Person, Suggestion, SuggestionItem, SuggestionRefresh, derived_key
 from .storage import delete_files, save_bytes
 
 logger = logging.getLogger(__name__)
@@ -308,9 +308,14 @@ def suggestions_forget_media(item):
 
 
 def suggestions_visible(user):
-    """A person's suggestions in any state, but none with someone they hid (the API filters by state)."""
-    hidden = MediaItem.objects.filter(suggestions=OuterRef("pk"), faces__person__hidden=True)
-    return Suggestion.objects.filter(owner=user).exclude(Exists(hidden))
+    """A person's suggestions in any state, but none with someone they hid (the API filters by state).
+
+    Most people hide no one: then the per-row check is left out of the feed's query."""
+    suggestions = Suggestion.objects.filter(owner=user)
+    if not Person.objects.filter(owner=user, hidden=True).exists():
+        return suggestions
+    hidden = SuggestionItem.objects.filter(suggestion=OuterRef("pk"), media__faces__person__hidden=True)
+    return suggestions.exclude(Exists(hidden))
 
 
 def feed_queryset(user):

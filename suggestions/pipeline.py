@@ -282,11 +282,12 @@ class ThemesResult:
 
 
 def compute_themes(source):
-    picture = source.decoded()
+    # Every measure works on a reduced copy: shrink the large decode once for all of them.
+    work = themes.working_copy(source.decoded())
     return ThemesResult(
-        measures=themes.measure(picture, source.exif()),
-        enhancement=enhance.enhancement_plan(picture),
-        subject=saliency.subject_box(picture),
+        measures=themes.measure(work, source.exif()),
+        enhancement=enhance.enhancement_plan(work),
+        subject=saliency.subject_box(work),
     )
 
 

@@ -113,9 +113,14 @@ def quality_score(sharp, exposure, colour):
     return round(float(0.55 * sharp_score + 0.3 * exposure_score + 0.15 * colour_score), 4)
 
 
+def working_copy(image):
+    """The size every measure works at (sharpness compares photos of any resolution at it)."""
+    return shrink(image, SHARPNESS_SIDE, Image.Resampling.BILINEAR)
+
+
 def measure(image, exif=None):
     """Themes of an RGB image (any size; a reduced decode is enough)."""
-    work = shrink(image, SHARPNESS_SIDE, Image.Resampling.BILINEAR)
+    work = working_copy(image)
     sharp = sharpness(np.asarray(work.convert("L")))
     small = shrink(work, COLOUR_SIDE, Image.Resampling.BILINEAR)
     rgb = np.asarray(small)
