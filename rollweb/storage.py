@@ -35,6 +35,13 @@ def delete_files(names):
     return deleted
 
 
+def rows_delete(queryset, field):
+    """Delete rows, then the stored files their `field` names. Returns (rows deleted, files deleted)."""
+    names = list(queryset.exclude(**{field: ""}).values_list(field, flat=True))
+    rows = queryset.delete()[1].get(queryset.model._meta.label, 0)
+    return rows, delete_files(names)
+
+
 def files_under(prefix):
     """Every stored file name below `prefix` (a folder ending in '/')."""
     try:

@@ -16,14 +16,15 @@ PREFIX = "rw_"
 TOUCH_EVERY = timedelta(hours=1)
 
 
-def _hash(key):
+def key_hash(key):
+    """What is stored of a secret key (an API token, a share link): its SHA-256."""
     return hashlib.sha256(key.encode()).hexdigest()
 
 
 def token_issue(user, device_name=""):
     """A new token for one device. Returns (ApiToken, key); the key is not kept anywhere."""
     key = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, key_hash=_hash(key), device_name=device_name[:100])
+    token = ApiToken.objects.create(user=user, key_hash=key_hash(key), device_name=device_name[:100])
     return token, key
 
 
@@ -31,7 +32,7 @@ def token_lookup(key, now=None):
     """The token for a key, or None when it is unknown, revoked, idle too long or its user inactive."""
     if not key.startswith(PREFIX) or len(key) > 100:
         return None
-    token = ApiToken.objects.select_related("user").filter(key_hash=_hash(key)).first()
+    token = ApiToken.objects.select_related("user").filter(key_hash=key_hash(key)).first()
     if token is None or not token.user.is_active:
         return None
     now = now or timezone.now()

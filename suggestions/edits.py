@@ -21,7 +21,7 @@ from .analysis.enhance import Enhancement
 from .feed import face_boxes_of, picture_of, suggestion_save, task_enqueue
 from .generators.edit import FRAMES, edit_render, frame_box
 from .models import Rendition, Suggestion, derived_key
-from .storage import delete_files, save_bytes
+from .storage import delete_files, rows_delete, save_bytes
 
 EDIT_KINDS = {"edit"}
 EDIT_LONG_SIDE = 4096  # a saved edit is never larger than this, nor than its original
@@ -185,10 +185,8 @@ def renditions_requeue_pending(now=None):
 
 def renditions_delete(queryset):
     """Delete renditions and their files (their share links go with them). Returns the counts."""
-    names = list(queryset.exclude(file="").values_list("file", flat=True))
-    count = queryset.count()
-    queryset.delete()
-    return {"edits": count, "files": delete_files(names)}
+    count, files = rows_delete(queryset, "file")
+    return {"edits": count, "files": files}
 
 
 def edit_suggestion_of(item):

@@ -19,7 +19,7 @@ from .models import (
     Tombstone,
     user_prefix,
 )
-from .storage import delete_files, files_under
+from .storage import delete_files, files_under, rows_delete
 
 # What the ledger says about a stage that ran under a scope that is then withdrawn: the fact
 # that it ran stays (the record of what was done under which consent), what it found goes.
@@ -27,10 +27,8 @@ ERASED_DETAIL = "Done. What it found was erased when you turned “{title}” of
 
 
 def _delete_suggestions(queryset):
-    assets = [name for name in queryset.exclude(asset="").values_list("asset", flat=True)]
-    count = queryset.count()
-    queryset.delete()
-    return Counter(suggestions=count, files=delete_files(assets))
+    count, files = rows_delete(queryset, "asset")
+    return Counter(suggestions=count, files=files)
 
 
 def erase_library(user):

@@ -127,11 +127,12 @@ def asset(request, pk):
     return file_response(suggestion.asset.name, suggestion.asset_mime, download_name=download)
 
 
-def _back(request):
+def redirect_next(request, fallback="feed:index"):
+    """Back to the page the form came from (`next`, when it is on this site), else `fallback`."""
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return redirect(target)
-    return redirect("feed:index")
+    return redirect(fallback)
 
 
 @login_required
@@ -143,14 +144,14 @@ def save(request, pk):
             edits.edit_save(suggestion, request.POST.get("frame", "original"))
         except edits.EditRefused as exc:
             messages.error(request, str(exc))
-            return _back(request)
+            return redirect_next(request)
         messages.success(
             request, "Saved the edit. It is being made beside your original, which stays as it is: find it on the photo's page."
         )
-        return _back(request)
+        return redirect_next(request)
     feed.suggestion_save(suggestion)
     messages.success(request, f"Saved “{suggestion.title}”. It stays here until you dismiss it.")
-    return _back(request)
+    return redirect_next(request)
 
 
 @login_required
@@ -158,4 +159,4 @@ def save(request, pk):
 def dismiss(request, pk):
     suggestion = feed.suggestion_dismiss(_owned(request, pk))
     messages.info(request, f"Dismissed “{suggestion.title}”. It will not be suggested again.")
-    return _back(request)
+    return redirect_next(request)

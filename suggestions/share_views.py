@@ -4,15 +4,15 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 from django.views.defaults import page_not_found
 
 from consent.models import Method
 
 from . import sharing
+from .feed_views import redirect_next
 from .generators.text import plural
 from .models import Rendition, ShareLink, Suggestion
 from .storage import file_response
@@ -118,7 +118,4 @@ def revoke(request, pk):
         messages.success(request, "The share link is revoked: it shows nothing any more.")
     else:
         messages.info(request, "That share link had already ended.")
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(reverse("consent:privacy") + "#share-links")
+    return redirect_next(request, reverse("consent:privacy") + "#share-links")

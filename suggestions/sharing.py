@@ -6,7 +6,6 @@ nothing once its target cannot be shared any more (dismissed, not rendered, dele
 owner's `library` consent is not in force; erasing the library deletes the links themselves.
 """
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -17,6 +16,7 @@ from django.utils import timezone
 from consent.models import ConsentEvent
 from consent.scopes import LIBRARY, ORDER
 from consent.services import ScopeNotGranted, active_grants, event_record, scope_guard
+from rollweb.tokens import key_hash
 
 from .edits import EDIT_KINDS
 from .generators.text import plural
@@ -40,10 +40,6 @@ class NotShareable(Exception):
         super().__init__(message)
         self.field = field
         self.not_found = not_found
-
-
-def _hash(key):
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def share_target(link):
@@ -93,7 +89,7 @@ def share_create(user, *, suggestion=None, rendition=None, days=DEFAULT_DAYS, me
                 owner=user,
                 suggestion=target if model is Suggestion else None,
                 rendition=target if model is Rendition else None,
-                key_hash=_hash(key),
+                key_hash=key_hash(key),
                 created_at=now,
                 expires_at=now + timedelta(days=days),
             )
@@ -134,7 +130,7 @@ def share_lookup(key, now=None):
     link = (
         ShareLink.objects.live(now)
         .select_related("suggestion", "rendition")
-        .filter(key_hash=_hash(key))
+        .filter(key_hash=key_hash(key))
         .first()
     )
     if link is None or not target_shareable(share_target(link)):
