@@ -39,12 +39,11 @@ import django  # noqa: E402
 django.setup()
 
 import face_recognition  # noqa: E402
-import numpy as np  # noqa: E402
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from bench import scenes  # noqa: E402
+from bench import floor, scenes  # noqa: E402
 from suggestions.analysis import faces as face_analysis  # noqa: E402
 
 GENERATED = [
@@ -100,26 +99,12 @@ def default_pipeline(data):
     return [(left, top, right - left, bottom - top) for top, right, bottom, left in locations], max(image.shape[:2])
 
 
-# -- (2) the floor -----------------------------------------------------------------------------
+# -- (2) the floor: bench/floor.py ---------------------------------------------------------------
 
 
 def floor_pipeline(data, scan_side):
-    detector = face_analysis._load()[0]
-    image = Image.open(io.BytesIO(data))
-    width, height = image.size
-    long_side = max(width, height)
-    target = min(scan_side, 2 * long_side)
-    image.draft("RGB", (max(1, round(width * target / 2 / long_side)), max(1, round(height * target / 2 / long_side))))
-    rgb = image.convert("RGB")
-    scale = target / max(rgb.size)
-    gray = rgb.convert("L").resize((round(rgb.width * scale), round(rgb.height * scale)), Image.Resampling.BILINEAR)
-    rects = detector(np.asarray(gray), 0)
-    boxes = [(round(r.left() / scale), round(r.top() / scale), round(r.width() / scale), round(r.height() / scale)) for r in rects]
-    start = time.process_time()
-    face_analysis.encode(rgb, boxes)
-    ENCODING_SECONDS[data] = time.process_time() - start
-    factor = long_side / max(rgb.size)
-    return [tuple(round(v * factor) for v in box) for box in boxes]
+    boxes, ENCODING_SECONDS[data] = floor.floor_pipeline(data, scan_side)
+    return boxes
 
 
 # -- (3) rollweb -------------------------------------------------------------------------------

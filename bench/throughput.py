@@ -12,7 +12,9 @@ scene in ten with sixteen faces 2% of the width, all with sensor-like grain (2-3
 
 Printed: photos/s over the whole run and once the pipeline is full, the worker's peak memory
 (RSS summed over its processes, and PSS, which counts pages the processes share once), and
-the same peaks while it analyses one 50-MP JPEG.
+the same peaks while it analyses one 50-MP JPEG. Then, as a baseline measured on the machine
+as it is at that moment, the floor (bench/floor.py: decode, one HOG pass, encodings; no
+previews, themes, database, storage or queue) on the same photos in as many processes.
 """
 
 import argparse
@@ -50,7 +52,7 @@ from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from bench import scenes  # noqa: E402
+from bench import floor, scenes  # noqa: E402
 
 SIZE = (3264, 2448)
 PORTRAITS = [
@@ -131,14 +133,15 @@ class WorkerMemory(threading.Thread):
 
 
 def wait_for(ids, timeout):
+    """Wait until every item is analyzed or failed, asking four times a second (lightly: this
+    process shares the two cores with the worker it measures)."""
     from suggestions.models import MediaItem
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        states = dict(MediaItem.objects.filter(pk__in=ids).values_list("pk", "status"))
-        if all(states.get(pk) in ("analyzed", "failed") for pk in ids):
+        if not MediaItem.objects.filter(pk__in=ids).exclude(status__in=("analyzed", "failed")).exists():
             return
-        time.sleep(0.1)
+        time.sleep(0.25)
     raise SystemExit(f"timed out waiting for {len(ids)} items")
 
 
@@ -165,6 +168,7 @@ def main():
     from consent.scopes import ORDER, notice_version
     from consent.services import scopes_grant
     from django.contrib.auth.models import User
+    from django.utils import timezone
     from suggestions.models import MediaItem
 
     print(f"rollweb throughput · {os.cpu_count()} cores · work folder {WORK}", flush=True)
@@ -201,18 +205,22 @@ def main():
 
         time.sleep(2 * memory.interval)
         cpu_before = memory.cpu_seconds()
-        start = time.monotonic()
+        cpu_by_process = dict(memory.cpu)
+        machine_before = psutil.cpu_times()
+        start, started_at = time.monotonic(), timezone.now()
         web_cpu = time.process_time()
         ids = [upload(client, name, data) for name, data in photos]
         web_cpu = time.process_time() - web_cpu
         uploaded = time.monotonic() - start
         wait_for(ids, timeout=60 * args.photos)
-        elapsed = time.monotonic() - start
         time.sleep(2 * memory.interval)
-        worker_cpu = memory.cpu_seconds() - cpu_before
+        worker_cpu = memory.cpu_seconds() - cpu_before  # sampled 4 times a second: to within 0.25 s
+        main_cpu = memory.cpu[worker.pid] - cpu_by_process.get(worker.pid, 0)
+        machine = {key: after - before for key, after, before in zip(psutil.cpu_times()._fields, psutil.cpu_times(), machine_before)}
         items = MediaItem.objects.filter(pk__in=ids)
         failed = items.filter(status="failed").count()
         finished = sorted(items.values_list("analyzed_at", flat=True))
+        elapsed = (finished[-1] - started_at).total_seconds()  # to the last item's own finish time
         # Once the pipeline is full: from the fifth item done to the last.
         fifth, last = finished[4], finished[-1]
         steady = (len(finished) - 5) / max((last - fifth).total_seconds(), 1e-6)
@@ -222,7 +230,9 @@ def main():
         print(f"photos/s once the pipeline is full:          {steady:.2f}")
         print(f"CPU s per photo: worker {worker_cpu / len(ids):.2f}, web (upload) {web_cpu / len(ids):.3f}; "
               f"worker busy {worker_cpu / elapsed / args.concurrency:.0%} of {args.concurrency} processes' time; "
-              f"machine load average {os.getloadavg()[0]:.1f}")
+              f"machine load average {os.getloadavg()[0]:.1f}, idle {machine['idle'] / sum(machine.values()):.0%}, "
+              f"steal {machine.get('steal', 0) / sum(machine.values()):.0%}")
+        print(f"  of the worker's CPU, its main process (queue, hand-off to the pool) took {main_cpu / worker_cpu:.1%}")
         print(f"worker memory peak: RSS summed {memory.peak_rss / 2**20:.0f} MB, PSS summed {memory.peak_pss / 2**20:.0f} MB, "
               f"largest process {memory.peak_single / 2**20:.0f} MB  (target < 600 MB)")
         print("  memory of its own (USS) per process: " + ", ".join(f"{uss / 2**20:.0f} MB" for uss in memory.peak_uss.values()))
@@ -242,6 +252,11 @@ def main():
         except subprocess.TimeoutExpired:
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait()
+
+    baseline = floor.floor_rate([data for _, data in photos], args.concurrency)
+    rate = len(ids) / elapsed
+    print(f"\nbaseline, the floor on the same photos in {args.concurrency} processes: {baseline:.2f} photos/s; "
+          f"rollweb end to end reaches {rate / baseline:.0%} of it")
 
 
 if __name__ == "__main__":

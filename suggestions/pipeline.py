@@ -34,6 +34,7 @@ class MediaSource:
         self._file = None
         self._image = None
         self._decoded = None
+        self._preview = None
         self._exif = None
         self._video = None
         self._header = None
@@ -73,6 +74,13 @@ class MediaSource:
             if self._decoded is not image:
                 image.close()  # its pixels were turned or converted into the decode: free them
         return self._decoded
+
+    def preview(self):
+        """The large preview's pixels (THUMB_LARGE on the long side), made once for every stage
+        that works at preview size or less."""
+        if self._preview is None:
+            self._preview = images.preview(self.decoded())
+        return self._preview
 
     def video(self):
         """(open container, VideoInfo) of a video item."""
@@ -127,7 +135,7 @@ class Display:
 
 def compute_display(source):
     head = source.header()
-    large = images.shrink(source.decoded(), images.THUMB_LARGE)
+    large = source.preview()
     return Display(
         width=head.width,
         height=head.height,
@@ -282,8 +290,8 @@ class ThemesResult:
 
 
 def compute_themes(source):
-    # Every measure works on a reduced copy: shrink the large decode once for all of them.
-    work = themes.working_copy(source.decoded())
+    # Every measure works on one reduced copy, made from the preview rather than the decode.
+    work = themes.working_copy(source.preview())
     return ThemesResult(
         measures=themes.measure(work, source.exif()),
         enhancement=enhance.enhancement_plan(work),

@@ -131,7 +131,8 @@ def _gains(pixels):
     cast = means / grey - 1.0
     if float(np.abs(cast).max()) < MIN_CAST:
         return (1.0, 1.0, 1.0)
-    weight = 1.0 - _ramp(_scene_colour_share(pixels, cast), SCENE_COLOUR_START, SCENE_COLOUR_FULL)
+    # A share: every fourth pixel estimates it to within a fraction of a percent, at a quarter of the cost.
+    weight = 1.0 - _ramp(_scene_colour_share(pixels[::4], cast), SCENE_COLOUR_START, SCENE_COLOUR_FULL)
     gains = 1.0 + (np.clip(grey / means, 1.0 - MAX_GAIN, 1.0 + MAX_GAIN) - 1.0) * weight
     gains /= float(LUMA @ (gains * means)) / float(LUMA @ means)  # keep the brightness
     return tuple(float(gain) for gain in np.clip(gains, 1.0 - MAX_GAIN, 1.0 + MAX_GAIN))

@@ -129,11 +129,21 @@ def shrink(image, max_side, resample=Image.Resampling.LANCZOS):
     return image.resize(size, resample, reducing_gap=1.0)
 
 
+def preview(image):
+    """The large preview's pixels. After the whole-factor average, the remaining step (1.3x for
+    8 MP) is resampled with a Hamming window: half the cost of Lanczos, alike at this size."""
+    return shrink(image, THUMB_LARGE, Image.Resampling.HAMMING)
+
+
 def jpeg_bytes(image, max_side=None, quality=82):
-    """Encode an RGB image as a JPEG with no metadata at all, optionally downscaled."""
+    """Encode an RGB image as a JPEG with no metadata at all, optionally downscaled.
+
+    Baseline with optimised Huffman tables: a progressive encode of a 1280-px preview costs
+    four times as much CPU (it buffers and scans the coefficients again) for files 3% smaller.
+    """
     if max_side:
         image = shrink(image, max_side)
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=quality, optimize=False, progressive=True)
+    image.save(out, "JPEG", quality=quality, optimize=True)
     return out.getvalue()
 

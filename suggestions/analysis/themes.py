@@ -10,10 +10,11 @@ import imagehash
 import numpy as np
 from PIL import Image
 
-from .images import shrink
+from .images import THUMB_LARGE, shrink
 
-# Sharpness is measured at one working size so photos of any resolution compare.
-SHARPNESS_SIDE = 1024
+# Sharpness is measured at one working size so photos of any resolution compare: the large
+# preview's, so the pipeline measures the preview it already made instead of resizing again.
+SHARPNESS_SIDE = THUMB_LARGE
 COLOUR_SIDE = 256
 DOMINANT_COLOURS = 5
 # Near-identical frames: perceptual hashes at most this many bits apart (of 64) ...
