@@ -53,6 +53,7 @@ from django.test import Client  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from bench import floor, scenes  # noqa: E402
+from suggestions.tasks import IDLE_TRIM_SECONDS  # noqa: E402
 
 SIZE = (3264, 2448)
 PORTRAITS = [
@@ -236,6 +237,10 @@ def main():
         print(f"worker memory peak: RSS summed {memory.peak_rss / 2**20:.0f} MB, PSS summed {memory.peak_pss / 2**20:.0f} MB, "
               f"largest process {memory.peak_single / 2**20:.0f} MB  (target < 600 MB)")
         print("  memory of its own (USS) per process: " + ", ".join(f"{uss / 2**20:.0f} MB" for uss in memory.peak_uss.values()))
+
+        time.sleep(IDLE_TRIM_SECONDS + 1)
+        idle = [process.memory_info().rss for process in [memory.root, *memory.root.children(recursive=True)]]
+        print(f"  idle {IDLE_TRIM_SECONDS + 1:.0f} s after the run (memory given back): " + ", ".join(f"{rss / 2**20:.0f} MB" for rss in idle))
 
         memory.reset()
         [big_id] = [upload(client, "IMG_50MP.jpg", big_jpeg)]
