@@ -193,6 +193,6 @@ def edit_suggestion_of(item):
     """The edit proposed for an item, if one is in the feed."""
     return (
         Suggestion.objects.filter(owner_id=item.owner_id, kind__in=EDIT_KINDS, suggestionitem__media=item)
-        .exclude(state=Suggestion.State.DISMISSED)
+        .not_dismissed()
         .first()
     )

@@ -238,7 +238,7 @@ def suggestion_render(suggestion_id):
     try:
         with scope_guard(suggestion.owner_id, *[key for key in keys if key != LIBRARY]):
             name = save_bytes(derived_key(suggestion.owner_id, "suggestions", ext), data)
-            stored = Suggestion.objects.filter(pk=suggestion.pk, asset="").exclude(state=Suggestion.State.DISMISSED)
+            stored = Suggestion.objects.filter(pk=suggestion.pk, asset="").not_dismissed()
             if not stored.update(asset=name, asset_mime=mime):
                 delete_files([name])
                 return None

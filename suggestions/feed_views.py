@@ -78,7 +78,7 @@ def _with_items(queryset):
 
 
 def _owned(request, pk):
-    return get_object_or_404(Suggestion.objects.exclude(state=Suggestion.State.DISMISSED), pk=pk, owner=request.user)
+    return get_object_or_404(Suggestion.objects.not_dismissed(), pk=pk, owner=request.user)
 
 
 def _missing_scopes(grants):

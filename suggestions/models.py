@@ -249,6 +249,12 @@ class ScopesUsed(models.Model):
         return [key for key in self.scopes_used.split(",") if key]
 
 
+class SuggestionQuerySet(ScopedQuerySet):
+    def not_dismissed(self):
+        """A dismissed suggestion is gone for good: never shown, answered or suggested again."""
+        return self.exclude(state=Suggestion.State.DISMISSED)
+
+
 class Suggestion(ScopesUsed):
     class State(models.TextChoices):
         NEW = "new", "new"
@@ -272,7 +278,7 @@ class Suggestion(ScopesUsed):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = SuggestionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -58,12 +58,8 @@ class EditSaveView(generics.GenericAPIView):
         },
     )
     def post(self, request, pk):
-        suggestion = get_object_or_404(
-            Suggestion.objects.filter(owner=request.user, kind__in=edits.EDIT_KINDS).exclude(
-                state=Suggestion.State.DISMISSED
-            ),
-            pk=pk,
-        )
+        shown = Suggestion.objects.filter(owner=request.user, kind__in=edits.EDIT_KINDS).not_dismissed()
+        suggestion = get_object_or_404(shown, pk=pk)
         data = EditSaveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:

@@ -404,7 +404,7 @@ class SuggestionListView(generics.GenericAPIView):
         if "state" in filters:
             suggestions = suggestions.filter(state=filters["state"])
         else:
-            suggestions = suggestions.exclude(state=Suggestion.State.DISMISSED)
+            suggestions = suggestions.not_dismissed()
         if "kind" in filters:
             suggestions = suggestions.filter(kind=filters["kind"])
         page = self.paginate_queryset(suggestions)
@@ -414,8 +414,7 @@ class SuggestionListView(generics.GenericAPIView):
 
 def _owned_suggestion(request, pk):
     """As on the pages: one of the person's own suggestions, and a dismissed one is gone for good."""
-    shown = Suggestion.objects.filter(owner=request.user).exclude(state=Suggestion.State.DISMISSED)
-    return get_object_or_404(shown, pk=pk)
+    return get_object_or_404(Suggestion.objects.filter(owner=request.user).not_dismissed(), pk=pk)
 
 
 def _suggestion_body(request, suggestion):
