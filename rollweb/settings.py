@@ -293,6 +293,15 @@ else:
         "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10, minimum=1),
         "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10, minimum=1),
     }
+# Each worker records a heartbeat this often; /healthz and the operators' page say when none has
+# for WORKER_SILENT_SECONDS.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
+WORKER_SILENT_SECONDS = env_int("WORKER_SILENT_SECONDS", 30, minimum=2)
+if WORKER_SILENT_SECONDS <= WORKER_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        f"WORKER_SILENT_SECONDS ({WORKER_SILENT_SECONDS}) must be longer than WORKER_HEARTBEAT_SECONDS "
+        f"({WORKER_HEARTBEAT_SECONDS}), or a live worker would look silent between two heartbeats."
+    )
 # Several deployments (or test runs) can share one broker, each on its own queue.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -9,7 +9,7 @@ from consent.services import needs_onboarding
 from suggestions import feed_views
 
 from .forms import SignupForm
-from .health import run_checks
+from .health import run_checks, worker_status
 
 
 def home(request):
@@ -37,4 +37,5 @@ def signup(request):
 def healthz(request):
     results = run_checks()
     healthy = all(value == "ok" for value in results.values())
-    return JsonResponse({"status": "ok" if healthy else "degraded", **results}, status=200 if healthy else 503)
+    body = {"status": "ok" if healthy else "degraded", **results, "worker": worker_status()}
+    return JsonResponse(body, status=200 if healthy else 503)
