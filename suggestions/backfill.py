@@ -8,12 +8,12 @@ consent when it runs and writes under the scope guard, so a revoke stops it clea
 import logging
 from datetime import timedelta
 
-from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
 from consent import scopes
 from consent.services import active_grants
+from rollweb.queue import enqueue
 
 from . import pipeline
 from .analysis import UnreadableMedia
@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 BACKFILL_SCOPES = (scopes.TIME, scopes.LOCATION, scopes.FACES, scopes.THEMES)
 BATCH = 10
+BACKFILL_STEP = "suggestions.tasks.backfill_step"
 ELIGIBLE = (MediaItem.Status.ANALYZED, MediaItem.Status.PROCESSING)
 LABELS = {
     scopes.TIME: "Reading when your photos and videos were taken",
@@ -35,15 +36,6 @@ LABELS = {
 def _eligible(owner_id, scope):
     kinds = [kind for kind in MediaItem.Kind.values if pipeline.stages_for(kind, scope)]
     return MediaItem.objects.filter(owner_id=owner_id, kind__in=kinds, status__in=ELIGIBLE)
-
-
-def enqueue_backfill(backfill_id):
-    from .tasks import backfill_step  # tasks import this module
-
-    try:
-        backfill_step.delay(backfill_id)
-    except Exception:
-        logger.warning("could not queue backfill %s", backfill_id, exc_info=True)
 
 
 def backfill_start(owner_id, scope):
@@ -61,7 +53,7 @@ def backfill_start(owner_id, scope):
     backfill = Backfill.objects.create(
         owner_id=owner_id, scope=scope, total=total, until_media_id=items.aggregate(Max("pk"))["pk__max"]
     )
-    transaction.on_commit(lambda: enqueue_backfill(backfill.pk))
+    enqueue(BACKFILL_STEP, backfill.pk)
     return backfill
 
 
@@ -104,7 +96,7 @@ def backfill_step(backfill_id, batch=BATCH):
         ):
             suggestions_refresh_soon(backfill.owner_id)
     else:
-        enqueue_backfill(backfill.pk)
+        enqueue(BACKFILL_STEP, backfill.pk)
 
 
 def _backfill_item(item, scope, since):
@@ -139,7 +131,7 @@ def backfill_requeue_stalled(now=None, quiet=timedelta(minutes=10)):
     )
     for backfill_id in stalled:
         Backfill.objects.filter(pk=backfill_id).update(progressed_at=now)
-        enqueue_backfill(backfill_id)
+        enqueue(BACKFILL_STEP, backfill_id)
     return stalled
 
 

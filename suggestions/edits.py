@@ -15,10 +15,11 @@ from django.utils import timezone
 
 from consent.scopes import FACES, LIBRARY, THEMES
 from consent.services import ScopeNotGranted, active_grants, scope_guard
+from rollweb.queue import enqueue
 
 from .analysis import UnreadableMedia
 from .analysis.enhance import Enhancement
-from .feed import face_boxes_of, picture_of, suggestion_save, task_enqueue
+from .feed import face_boxes_of, picture_of, suggestion_save
 from .generators.edit import FRAMES, edit_render, frame_box
 from .models import Rendition, Suggestion, derived_key
 from .storage import delete_files, rows_delete, save_bytes
@@ -29,6 +30,7 @@ PREVIEW_LONG_SIDE = 2048  # the suggestion's own picture, like a collage
 FRAME_LABELS = {"original": "As taken", "1:1": "Square", "4:5": "Portrait 4:5", "9:16": "Story 9:16"}
 POSITION_STEP = 10  # the previews place a crop in steps of this many percent (CSS classes)
 RENDITION_LEASE = timedelta(minutes=10)
+RENDER_RENDITION = "suggestions.tasks.render_rendition"
 
 
 class EditRefused(Exception):
@@ -126,9 +128,7 @@ def edit_save(suggestion, frame):
             rendition.refresh_from_db()
         suggestion_save(suggestion)
         if created or retry:
-            from .tasks import render_rendition
-
-            task_enqueue(render_rendition, rendition.pk)
+            enqueue(RENDER_RENDITION, rendition.pk)
     return rendition
 
 
@@ -172,14 +172,12 @@ def rendition_render(rendition_id):
 
 def renditions_requeue_pending(now=None):
     """Queue again the renditions still pending after RENDITION_LEASE (their task was lost)."""
-    from .tasks import render_rendition
-
     since = (now or timezone.now()) - RENDITION_LEASE
     ids = list(
         Rendition.objects.filter(state=Rendition.State.PENDING, created_at__lt=since).values_list("pk", flat=True)[:500]
     )
     for pk in ids:
-        task_enqueue(render_rendition, pk)
+        enqueue(RENDER_RENDITION, pk)
     return ids
 
 

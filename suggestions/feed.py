@@ -21,6 +21,7 @@ from django.utils import timezone
 from consent.models import Grant
 from consent.scopes import FACES, LIBRARY
 from consent.services import ScopeNotGranted, active_grants, scope_guard
+from rollweb.queue import enqueue
 
 from .analysis import UnreadableMedia, images
 from .generators import drafts_for
@@ -35,6 +36,8 @@ logger = logging.getLogger(__name__)
 VIDEO_KINDS = {"recap_video"}
 SHOWN = (Suggestion.State.NEW, Suggestion.State.SEEN, Suggestion.State.SAVED)
 REPLACEABLE = (Suggestion.State.NEW, Suggestion.State.SEEN)
+RENDER_SUGGESTION = "suggestions.tasks.render_suggestion"
+REFRESH_SUGGESTIONS = "suggestions.tasks.refresh_suggestions"
 
 
 @dataclass
@@ -42,18 +45,6 @@ class Refresh:
     created: list
     removed: int
     drafts: int
-
-
-def task_enqueue(task, *args):
-    """Queue a task after commit; a broker outage is not fatal (the sweeper and the daily run retry)."""
-
-    def send():
-        try:
-            task.apply_async(args=args)
-        except Exception:
-            logger.warning("could not queue %s%s", task.name, args, exc_info=True)
-
-    transaction.on_commit(send)
 
 
 def _discard(queryset):
@@ -67,8 +58,6 @@ def _discard(queryset):
 
 def suggestions_refresh(user_id, today=None):
     """Bring a person's suggestions up to date with their library, consent and the date."""
-    from .tasks import render_suggestion
-
     today = today or timezone.localdate()
     grants = active_grants(user_id)
     drafts = drafts_for(library_load(user_id, grants.keys(), today)) if LIBRARY in grants else []
@@ -88,7 +77,7 @@ def suggestions_refresh(user_id, today=None):
             created = _store(user_id, fresh)
             SuggestionRefresh.objects.update_or_create(owner_id=user_id, defaults={"refreshed_at": timezone.now()})
             for suggestion in created:
-                task_enqueue(render_suggestion, suggestion.pk)
+                enqueue(RENDER_SUGGESTION, suggestion.pk)
     except ScopeNotGranted:
         return Refresh(created=[], removed=0, drafts=0)
     return Refresh(created=created, removed=removed, drafts=len(drafts))
@@ -148,23 +137,19 @@ def suggestions_refresh_due(user_id):
 
 def suggestions_queue_due(now=None):
     """Queue the refreshes that are due (a lost one stays due and is queued again). Returns the ids."""
-    from .tasks import refresh_suggestions
-
     now = now or timezone.now()
     ids = list(SuggestionRefresh.objects.filter(due_at__lte=now).values_list("owner_id", flat=True)[:1000])
     for user_id in ids:
-        task_enqueue(refresh_suggestions, user_id)
+        enqueue(REFRESH_SUGGESTIONS, user_id)
     return ids
 
 
 def suggestions_refresh_everyone():
     """The daily run, for occasions that come with the date: queue a refresh for everyone whose
     library is kept. Returns how many were queued."""
-    from .tasks import refresh_suggestions
-
     ids = set(Grant.objects.current().filter(scope=LIBRARY).values_list("record__user_id", flat=True))
     for user_id in sorted(ids):
-        task_enqueue(refresh_suggestions, user_id, False)
+        enqueue(REFRESH_SUGGESTIONS, user_id, False)
     return len(ids)
 
 
@@ -251,9 +236,7 @@ def suggestion_save(suggestion):
     Suggestion.objects.filter(pk=suggestion.pk).update(state=Suggestion.State.SAVED, updated_at=timezone.now())
     suggestion.state = Suggestion.State.SAVED
     if not suggestion.asset:
-        from .tasks import render_suggestion
-
-        task_enqueue(render_suggestion, suggestion.pk)
+            enqueue(RENDER_SUGGESTION, suggestion.pk)
     return suggestion
 
 
@@ -291,8 +274,6 @@ def suggestions_forget_media(item):
     """Before an item is deleted: no suggestion may keep showing it. Unsaved ones go (the next
     refresh makes them again without it); saved ones are rendered again from what is left;
     dismissed ones only lose the link."""
-    from .tasks import render_suggestion
-
     using = Suggestion.objects.filter(owner_id=item.owner_id, suggestionitem__media=item)
     saved = dict(using.filter(state=Suggestion.State.SAVED).values_list("pk", "asset"))
     kept = [pk for pk in saved if SuggestionItem.objects.filter(suggestion_id=pk).count() > 1]
@@ -303,7 +284,7 @@ def suggestions_forget_media(item):
         Suggestion.objects.filter(pk__in=kept).update(asset="", asset_mime="")
         transaction.on_commit(lambda: delete_files(names))
         for pk in kept:
-            task_enqueue(render_suggestion, pk)
+            enqueue(RENDER_SUGGESTION, pk)
     suggestions_refresh_soon(item.owner_id)
 
 

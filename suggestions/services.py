@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from consent.scopes import FACES, LIBRARY, SCOPES, SYNC, TIME
 from consent.services import ScopeNotGranted, active_grants, library_holders, scope_guard
+from rollweb.leases import lease_claim
+from rollweb.queue import enqueue
 
 from . import feed, pipeline
 from .analysis import UnreadableMedia, images
@@ -26,6 +28,7 @@ from .storage import delete_files
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+ANALYZE_MEDIA = "suggestions.tasks.analyze_media"
 CHUNK = 1024 * 1024
 
 
@@ -140,7 +143,7 @@ def media_upload(
             )
             if captured_hint is not None:
                 _keep_capture_hint(item, captured_hint, held)
-            transaction.on_commit(lambda: enqueue_analysis(item.pk))
+            enqueue(ANALYZE_MEDIA, item.pk)
     except ScopeNotGranted:
         delete_files_quietly([item.original.name])
         raise UploadRefused(403, f"“{SCOPES[LIBRARY].title}” was turned off, so nothing was kept.") from None
@@ -212,16 +215,6 @@ def delete_files_quietly(names):
         logger.exception("could not delete %s", names)
 
 
-def enqueue_analysis(item_id):
-    """Queue an item for the worker. A broker outage is not fatal: the sweeper re-queues it."""
-    from .tasks import analyze_media  # tasks import this module
-
-    try:
-        analyze_media.delay(item_id)
-    except Exception:
-        logger.warning("could not queue item %s; the sweeper will retry", item_id, exc_info=True)
-
-
 def media_claim(item_id, now=None):
     """Claim an item for analysis; None if it is gone, done, or another worker holds it.
 
@@ -229,17 +222,13 @@ def media_claim(item_id, now=None):
     An item claimed MAX_ATTEMPTS times without finishing is marked failed instead.
     """
     now = now or timezone.now()
-    claimable = Q(status=MediaItem.Status.UPLOADED) | Q(status=MediaItem.Status.PROCESSING, lease_expires_at__lt=now)
-    MediaItem.objects.filter(claimable, pk=item_id, attempts__gte=MAX_ATTEMPTS).update(
-        status=MediaItem.Status.FAILED,
-        failure_reason=f"Analysis did not finish after {MAX_ATTEMPTS} attempts. An operator can retry it.",
-        lease_expires_at=None,
-        analyzed_at=now,
-    )
-    claimed = MediaItem.objects.filter(claimable, pk=item_id).update(
-        status=MediaItem.Status.PROCESSING,
-        lease_expires_at=now + timedelta(seconds=settings.PROCESSING_LEASE_SECONDS),
-        attempts=F("attempts") + 1,
+    claimed = lease_claim(
+        MediaItem, item_id, statuses=(MediaItem.Status.UPLOADED, MediaItem.Status.PROCESSING, MediaItem.Status.FAILED),
+        lease=timedelta(seconds=settings.PROCESSING_LEASE_SECONDS), max_attempts=MAX_ATTEMPTS, now=now,
+        gave_up=dict(
+            failure_reason=f"Analysis did not finish after {MAX_ATTEMPTS} attempts. An operator can retry it.",
+            analyzed_at=now,
+        ),
     )
     if not claimed:
         return None
@@ -360,7 +349,7 @@ def media_requeue_stuck(now=None):
         .values_list("pk", flat=True)[:1000]
     )
     for item_id in ids:
-        enqueue_analysis(item_id)
+        enqueue(ANALYZE_MEDIA, item_id)
     return ids
 
 
@@ -370,7 +359,7 @@ def media_retry(item):
         status=MediaItem.Status.UPLOADED, failure_reason="", attempts=0, lease_expires_at=None
     )
     if updated:
-        transaction.on_commit(lambda: enqueue_analysis(item.pk))
+        enqueue(ANALYZE_MEDIA, item.pk)
     return bool(updated)
 
 

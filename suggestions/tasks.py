@@ -8,6 +8,8 @@ import threading
 from celery import shared_task
 from celery.signals import task_postrun, task_prerun, worker_init
 
+from rollweb.queue import enqueue
+
 from . import backfill, edits, feed, services
 
 
@@ -37,7 +39,7 @@ def recluster_people(user_id):
 def recluster_all_people():
     user_ids = services.people_owners()
     for user_id in user_ids:
-        recluster_people.delay(user_id)
+        enqueue("suggestions.tasks.recluster_people", user_id)
     return len(user_ids)
 
 

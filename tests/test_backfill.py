@@ -44,7 +44,6 @@ def test_backfill_walks_in_batches_and_a_second_delivery_does_no_work_twice(user
         upload_and_analyze(user, corpus / path)
     grant(user, "themes")  # no on-commit callbacks here: the task is run by hand
     run = backfill.backfill_start(user.pk, "themes")
-    monkeypatch.setattr(backfill, "enqueue_backfill", lambda backfill_id: None)
     backfill.backfill_step(run.pk, batch=2)
     run.refresh_from_db()
     assert (run.state, run.done) == ("running", 2)
@@ -98,7 +97,7 @@ def test_nothing_stored_means_no_backfill(user, django_capture_on_commit_callbac
     assert not Backfill.objects.exists()
 
 
-def test_a_lost_backfill_task_is_queued_again(user, corpus, monkeypatch):
+def test_a_lost_backfill_task_is_queued_again(user, corpus, monkeypatch, django_capture_on_commit_callbacks):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -110,6 +109,7 @@ def test_a_lost_backfill_task_is_queued_again(user, corpus, monkeypatch):
     assert run.state == "running" and run.done == 0
     assert backfill.backfill_requeue_stalled() == []  # not quiet for long yet
     later = timezone.now() + timedelta(minutes=11)
-    assert backfill.backfill_requeue_stalled(now=later) == [run.pk]  # eager: it ran now
+    with django_capture_on_commit_callbacks(execute=True):
+        assert backfill.backfill_requeue_stalled(now=later) == [run.pk]  # eager: it ran now
     run.refresh_from_db()
     assert (run.state, run.done) == ("done", 1)

@@ -199,10 +199,11 @@ def test_download_expires_after_24_hours(client, user, library, stored_files):
     assert not [name for name in stored_files() if "/exports/" in name]
 
 
-def test_sweeper_requeues_a_lost_export(user, library):
+def test_sweeper_requeues_a_lost_export(user, library, django_capture_on_commit_callbacks):
     export, _ = export_request(user)
     Export.objects.filter(pk=export.pk).update(created_at=timezone.now() - timedelta(minutes=5))
-    assert exports_sweep()["requeued"] == 1  # eager in tests: built at once
+    with django_capture_on_commit_callbacks(execute=True):
+        assert exports_sweep()["requeued"] == 1  # eager in tests: built at once
     export.refresh_from_db()
     assert export.status == "ready"
 

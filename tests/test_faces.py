@@ -245,7 +245,9 @@ def test_recluster_repairs_drift_and_keeps_the_owners_corrections(user, corpus):
     assert detached.person_id == own.pk and own.confirmed
 
 
-def test_recluster_task_runs_for_owners_with_face_recognition(user, other_user, corpus, settings):
+def test_recluster_task_runs_for_owners_with_face_recognition(
+    user, other_user, corpus, settings, django_capture_on_commit_callbacks
+):
     assert "recluster-people" in settings.CELERY_BEAT_SCHEDULE
     grant(user, "library", "faces")
     grant(other_user, "library")
@@ -255,7 +257,8 @@ def test_recluster_task_runs_for_owners_with_face_recognition(user, other_user, 
     Person.objects.all().delete()
     from suggestions.tasks import recluster_all_people
 
-    assert recluster_all_people.delay().get() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert recluster_all_people.delay().get() == 1
     assert Person.objects.filter(owner=user).count() == 1
 
 

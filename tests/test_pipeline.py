@@ -217,13 +217,14 @@ def test_analyzing_twice_is_harmless(user, stored_files):
     assert stored_files() == files
 
 
-def test_sweeper_requeues_lost_and_stuck_items(user):
+def test_sweeper_requeues_lost_and_stuck_items(user, django_capture_on_commit_callbacks):
     grant(user, "library")
     lost, _ = upload_file(user, jpeg_bytes(color=(1, 2, 3)))
     stuck, _ = upload_file(user, jpeg_bytes(color=(3, 2, 1)))
     MediaItem.objects.filter(pk=stuck.pk).update(status="processing", lease_expires_at=dj_timezone.now() - timedelta(seconds=1))
     MediaItem.objects.filter(pk=lost.pk).update(updated_at=dj_timezone.now() - timedelta(minutes=5))
-    requeued = services.media_requeue_stuck()
+    with django_capture_on_commit_callbacks(execute=True):
+        requeued = services.media_requeue_stuck()
     assert set(requeued) == {lost.pk, stuck.pk}
     # Eager in tests: the re-queued tasks ran.
     assert set(MediaItem.objects.values_list("status", flat=True)) == {"analyzed"}
@@ -259,7 +260,9 @@ def test_sweeper_leaves_waiting_items_alone_while_the_queue_has_work(user, monke
     assert MediaItem.objects.get(pk=waiting.pk).status == "uploaded"
 
 
-def test_an_item_waits_unspent_while_library_is_paused_and_resumes_after_consent(user, monkeypatch):
+def test_an_item_waits_unspent_while_library_is_paused_and_resumes_after_consent(
+    user, monkeypatch, django_capture_on_commit_callbacks
+):
     grant(user, "library")
     item, _ = upload_file(user, jpeg_bytes())
     library = scopes.SCOPES["library"]
@@ -272,7 +275,8 @@ def test_an_item_waits_unspent_while_library_is_paused_and_resumes_after_consent
         MediaItem.objects.filter(pk=item.pk).update(updated_at=dj_timezone.now() - timedelta(minutes=5))
         assert services.media_requeue_stuck() == []  # nothing is queued for a paused library
     MediaItem.objects.filter(pk=item.pk).update(updated_at=dj_timezone.now() - timedelta(minutes=5))
-    assert services.media_requeue_stuck() == [item.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.media_requeue_stuck() == [item.pk]
     assert MediaItem.objects.get(pk=item.pk).status == "analyzed"
 
 

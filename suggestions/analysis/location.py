@@ -19,11 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .geo import distance_km
+
 logger = logging.getLogger(__name__)
 
 # Beyond this distance from the nearest known town, no place name is given (at sea, in a desert).
 MAX_DISTANCE_KM = 100
-EARTH_RADIUS_KM = 6371.0
 
 
 @dataclass(frozen=True)
@@ -124,13 +125,6 @@ def _nearest(latitude, longitude):
     import reverse_geocode
 
     return reverse_geocode.get((latitude, longitude))
-
-
-def distance_km(lat1, lon1, lat2, lon2):
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def place_of(latitude, longitude):

@@ -13,9 +13,10 @@ from functools import cached_property
 
 from consent.scopes import LOCATION, TIME
 
+from ..analysis.geo import distance_km
 from .choose import choose
 from .drafts import draft
-from .library import centre_of, distance_km
+from .library import centre_of
 from .text import duration_text, local_place, span_text
 
 EVENT_GAP_HOURS = 6

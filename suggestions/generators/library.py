@@ -4,7 +4,6 @@ Only the data of scopes in force is loaded: a field whose scope is off is None h
 paused grant left it in the database, so a generator cannot use what it may not.
 """
 
-import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone as dt_timezone
@@ -13,9 +12,6 @@ from functools import cached_property
 from consent.scopes import FACES, LIBRARY, LOCATION, THEMES, TIME
 
 from ..analysis.enhance import Enhancement
-
-EARTH_KM = 6371.0088
-
 
 @dataclass(frozen=True, slots=True)
 class FaceBox:
@@ -105,13 +101,6 @@ class Library:
 
     def allows(self, *keys):
         return all(key in self.scopes for key in keys)
-
-
-def distance_km(lat1, lon1, lat2, lon2):
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def centre_of(photos):
