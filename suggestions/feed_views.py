@@ -23,10 +23,12 @@ PAGE_SIZE = 10
 
 # What each scope adds to the feed, for the empty states and the “more suggestions” note.
 ENABLES = {
-    TIME: "events, recap videos, “on this day”, anniversaries and birthdays",
+    TIME: "events, recap videos of trips and big days of any year, “on this day” and “this week, years ago”, "
+    "anniversaries and birthdays",
     LOCATION: "trips, public holidays and place names in titles",
     FACES: "birthdays of the people you name, and crops that never cut a face",
-    THEMES: "picking your sharpest shots, one per burst, without near-duplicates, and automatic edits",
+    THEMES: "picking your sharpest shots, one per burst, without near-duplicates, the best of each season, and "
+    "automatic edits",
 }
 
 

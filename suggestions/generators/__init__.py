@@ -4,9 +4,9 @@ Each generator is a function from a person's analysed library (`library.Library`
 loaded once) to drafts (`drafts.Draft`); none touches the database.
 """
 
-from . import anniversaries, birthdays, edits, events, holidays, on_this_day, recaps, trips
+from . import anniversaries, birthdays, edits, events, holidays, on_this_day, recaps, seasons, trips
 
-GENERATORS = (events, trips, recaps, on_this_day, birthdays, anniversaries, holidays, edits)
+GENERATORS = (events, trips, recaps, on_this_day, seasons, birthdays, anniversaries, holidays, edits)
 
 
 def drafts_for(library):

@@ -69,3 +69,25 @@ def reason_text(what, criteria, scopes):
     data = [words for key, words in DATA_WORDS.items() if key in scopes]
     uses = f" Uses your {join_words(data)}." if data else " Uses only the photos themselves."
     return f"{what}{chosen}.{uses}"
+
+
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def number_word(count):
+    """“two” up to ten, digits beyond: how a memory says a count of years."""
+    return _NUMBER_WORDS[count] if 0 <= count < len(_NUMBER_WORDS) else f"{count:,}"
+
+
+def years_since(day, today):
+    """Whole years from `day` to `today` (a birthday's arithmetic)."""
+    return today.year - day.year - ((today.month, today.day) < (day.month, day.day))
+
+
+def years_ago_text(years):
+    """“a year ago”, “two years ago”, “12 years ago”."""
+    return "a year ago" if years == 1 else f"{number_word(years)} years ago"
+
+
+def capitalised(text):
+    return text[:1].upper() + text[1:]
