@@ -85,9 +85,9 @@ def test_trips_of_any_year_with_enough_photos_get_a_recap(user):
     days_in(user, "lisbon", datetime(2021, 6, 1, 9), 3, 5)  # more than two years ago
     older, draft = recaps.drafts(load(user, date(2023, 11, 1)))
     assert draft.kind == "recap_video"
-    assert draft.title == "Recap: Tuscany, 22–24 Oct 2023"
+    assert draft.title == "Recap: Florence, 22–24 Oct 2023"
     assert len(draft.items) == 12
-    assert draft.reason.startswith(f"A {recap_seconds(12):.0f}-second video of 12 of the 12 photos from Tuscany")
+    assert draft.reason.startswith(f"A {recap_seconds(12):.0f}-second video of 12 of the 12 photos from Florence")
     instants = {p.id: p.instant for p in load(user, date(2023, 11, 1)).photos}
     shown = [instants[pk] for pk in draft.items]
     assert shown == sorted(shown)  # in the order they were taken

@@ -15,7 +15,7 @@ from .choose import choose
 from .drafts import draft
 from .events import event_clusters, event_title
 from .recap import MAX_PHOTOS, recap_seconds
-from .text import capitalised, local_place, place_names, span_text, years_ago_text, years_since
+from .text import capitalised, local_place, span_text, trip_name, years_ago_text, years_since
 from .trips import trip_member_keys, trip_title, trips
 
 TRIP_MIN_PHOTOS = 10
@@ -45,7 +45,7 @@ def _trip_recaps(library):
     for trip in trips(library):
         if trip.start.date() > library.today:
             continue
-        name = place_names(trip.photos, 1) or span_text(trip.start.date(), trip.end.date())
+        name = trip_name(trip.photos) or span_text(trip.start.date(), trip.end.date())
         label = trip_title(trip)
         title = recap_title(trip.start.date(), library.today, label, name)
         choice, recap = _recap(library, trip, title, label, {TIME, LOCATION})

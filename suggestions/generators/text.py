@@ -4,6 +4,8 @@ from collections import Counter
 
 from consent.scopes import FACES, LOCATION, THEMES, TIME
 
+from ..analysis.countries import country_name
+
 # What each scope's data is called when a reason says what it used.
 DATA_WORDS = {TIME: "capture times", LOCATION: "places", FACES: "people", THEMES: "picture quality"}
 
@@ -55,6 +57,37 @@ def place_names(photos, limit=2):
     """The regions (or places) most photos were taken in: “Tuscany”, “Tuscany and Umbria”."""
     names = Counter(photo.region or photo.place for photo in photos if photo.located and (photo.region or photo.place))
     return join_words(name for name, _ in names.most_common(limit))
+
+
+# Of a trip's located photos, the share one city (or region, or country) must hold to name it.
+NAMED_SHARE = 0.8
+
+
+def _dominant(values):
+    """The value at least NAMED_SHARE of `values` have, or ""."""
+    counts = Counter(values)
+    if not counts:
+        return ""
+    value, count = counts.most_common(1)[0]
+    return value if value and count >= NAMED_SHARE * len(values) else ""
+
+
+def trip_name(photos):
+    """The name a person knows a trip by: its city when it stays in one (“Paris”, not
+    “Île-de-France”), its region when it moves between cities of one (“Tuscany”), its country
+    when it spans regions (“Italy”), else its two main countries (“Japan and South Korea”)."""
+    located = [photo for photo in photos if photo.located]
+    if not located:
+        return ""
+    for name in (
+        _dominant([photo.place for photo in located]),
+        _dominant([photo.region for photo in located]),
+        country_name(_dominant([photo.country for photo in located])),
+    ):
+        if name:
+            return name
+    countries = Counter(country_name(photo.country) for photo in located if photo.country)
+    return join_words(name for name, _ in countries.most_common(2) if name) or place_names(located)
 
 
 def local_place(photos):
