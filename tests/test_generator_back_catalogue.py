@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from consent.services import scopes_revoke
-from suggestions import feed
+from suggestions.feed import services as feed
 from suggestions.generators import drafts_for, on_this_day, recaps, seasons
 from suggestions.models import Suggestion
 

@@ -7,9 +7,9 @@ measured, and a photo that would barely change has no plan, so it is never propo
 
 from consent.scopes import FACES, LIBRARY, THEMES
 
+from .clusters import event_clusters, event_title
 from .crop import face_safe_crop
 from .drafts import Draft
-from .events import event_clusters, event_title
 from .text import capitalised, join_words
 
 EDIT_EVENTS = 3  # the most recent events, one edit each
