@@ -107,7 +107,7 @@ def test_revoking_location_or_faces_removes_exactly_the_memories_that_used_it(us
     feed.suggestions_refresh(user.pk, today=roll.today)
     before = dict(Suggestion.objects.filter(owner=user).values_list("pk", "scopes_used"))
     kinds = Counter(Suggestion.objects.filter(owner=user).values_list("kind", flat=True))
-    assert {"recap_video", "trip", "on_this_day", "best_of_season"} <= set(kinds)
+    assert {"recap_video", "trip", "on_this_day", "best_of_season", "spotlight", "then_and_now"} <= set(kinds)
 
     scopes_revoke(user, [scope], method="web")
 
@@ -118,3 +118,6 @@ def test_revoking_location_or_faces_removes_exactly_the_memories_that_used_it(us
             Suggestion.objects.filter(pk__in=kept).values_list("kind", flat=True)
         )
         assert not Suggestion.objects.filter(pk__in=kept, kind="trip").exists()
+    else:
+        people_kinds = ("spotlight", "then_and_now", "together", "been_a_while")
+        assert not Suggestion.objects.filter(pk__in=kept, kind__in=people_kinds).exists()

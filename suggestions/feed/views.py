@@ -29,7 +29,8 @@ ENABLES = {
     TIME: "events, recap videos of trips and big days of any year, “on this day” and “this week, years ago”, "
     "anniversaries and birthdays",
     LOCATION: "trips, public holidays and place names in titles",
-    FACES: "birthdays of the people you name, and crops that never cut a face",
+    FACES: "birthdays, spotlights, “then and now” and “it’s been a while” of the people you name, and crops that "
+    "never cut a face",
     THEMES: "picking your sharpest shots, one per burst, without near-duplicates, the best of each season, and "
     "automatic edits",
 }

@@ -15,11 +15,11 @@ from .library import (
     original_key,
     user_prefix,
 )
-from .people import Face, Person
+from .people import Face, PeoplePreference, Person
 from .sharing import ShareLink, ShareLinkQuerySet
 
 __all__ = [
-    "Backfill", "Face", "Home", "MediaItem", "MediaItemQuerySet", "Person", "ProcessingRecord", "Rendition",
+    "Backfill", "Face", "Home", "MediaItem", "MediaItemQuerySet", "PeoplePreference", "Person", "ProcessingRecord", "Rendition",
     "ScopedQuerySet", "ScopesUsed", "ShareLink", "ShareLinkQuerySet", "Suggestion", "SuggestionItem",
     "SuggestionQuerySet", "SuggestionRefresh", "Tombstone", "derived_key", "face_crop_key", "local_capture_time",
     "original_key", "user_prefix",
