@@ -6,8 +6,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
@@ -108,8 +109,30 @@ def index(request):
             "library_scope": SCOPES[LIBRARY],
             "has_photos": media_of(request.user).exists(),
             "missing": _missing_scopes(grants),
+            "review_years": _review_years(grants),
         },
     )
+
+
+def _review_years(grants):
+    """The years one may ask a review of, newest first (none without capture times)."""
+    today = timezone.localdate()
+    return list(range(today.year, today.year - 30, -1)) if TIME in grants else []
+
+
+@login_required
+@require_POST
+def year_review(request):
+    try:
+        year = int(request.POST.get("year", ""))
+    except ValueError:
+        return HttpResponseBadRequest("Choose a year.")
+    try:
+        services.year_review_request(request.user.pk, year)
+    except services.YearReviewRefused as exc:
+        return HttpResponseBadRequest(str(exc))
+    messages.success(request, f"Your {year} will be in your suggestions in a moment, if there were enough photos.")
+    return redirect("feed:index")
 
 
 @login_required

@@ -6,12 +6,12 @@ loaded once) to drafts (`drafts.Draft`); none touches the database.
 
 from . import (
     anniversaries, been_a_while, birthdays, edits, events, holidays, on_this_day, recaps, seasons, spotlight, then_and_now,
-    together, trips,
+    together, trips, year_review,
 )
 
 GENERATORS = (
     events, trips, recaps, on_this_day, seasons, birthdays, anniversaries, holidays, edits, spotlight, then_and_now, together,
-    been_a_while,
+    been_a_while, year_review,
 )
 
 
