@@ -19,7 +19,7 @@ CRITERIA = ("picture quality",)
 STORY = 9 / 16  # a phone story's width / height
 # What an edit that makes one change offers; two changes are said together (“Brighter and warmer”).
 ONE_CHANGE = {
-    "brighter": "More light in the shadows",
+    "brighter": "Brighter light",
     "darker": "Less washed out",
     "crisper": "More contrast",
     "warmer": "Warmer light",
