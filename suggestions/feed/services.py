@@ -1,5 +1,5 @@
-"""Suggestion operations shared by the pages, the API and the workers: refresh, render, save,
-dismiss, seen, and what happens to suggestions when a photo is deleted.
+"""Suggestion operations shared by the pages, the API and the workers: refresh, save, dismiss,
+seen, and what happens to suggestions when a photo is deleted (rendering is in render.py).
 
 A refresh runs every generator over the person's library as loaded once, stores the drafts it
 has not stored before, and removes unsaved suggestions it no longer makes. A suggestion is
