@@ -1,15 +1,15 @@
-"""What every API module shares: pagination, parsing, rates and the shape of errors."""
+"""What every API module shares: pagination, rates and the shape of errors (parsers: rollweb.parsers)."""
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.views.defaults import page_not_found
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import exceptions, serializers, status, throttling
+from rest_framework import exceptions, serializers, throttling
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .parsers import PayloadTooLarge, content_length  # noqa: F401 (content_length: shared with the upload view)
 from .ratelimit import upload_wait
 
 
@@ -29,30 +29,6 @@ class NewestFirstPagination(CursorPagination):
             return super().paginate_queryset(queryset, request, view)
         except (exceptions.NotFound, DjangoValidationError, ValueError, TypeError, OverflowError):
             raise exceptions.ValidationError({"cursor": [self.invalid_cursor_message]}) from None
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "too_large"
-
-
-class BoundedJSONParser(JSONParser):
-    """JSON bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE: DRF's parser would read any size into memory."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        request = (parser_context or {}).get("request")
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if request is not None and limit is not None and content_length(request) > limit:
-            raise PayloadTooLarge(f"A JSON body may be at most {limit:,} bytes.")
-        return super().parse(stream, media_type, parser_context)
-
-
-def content_length(request):
-    try:
-        return max(int(request.META.get("CONTENT_LENGTH") or 0), 0)
-    except ValueError:
-        return 0
 
 
 def exception_handler(exc, context):

@@ -371,7 +371,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "rollweb.api.NewestFirstPagination",
     "DEFAULT_PARSER_CLASSES": [
-        "rollweb.api.BoundedJSONParser",
+        "rollweb.parsers.BoundedJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
