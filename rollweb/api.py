@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, ValidationError as DjangoValidationError
 from django.http import JsonResponse
-from django.views.defaults import page_not_found
+from django.views import defaults
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, throttling
 from rest_framework.pagination import CursorPagination
@@ -42,11 +42,28 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
+def _api_error(request, status, detail):
+    return JsonResponse({"detail": detail}, status=status) if request.path.startswith("/api/") else None
+
+
 def not_found(request, exception):
     """Django's 404 for pages; under /api/ (an unknown path, or an id of the wrong form) JSON."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found."}, status=404)
-    return page_not_found(request, exception)
+    return _api_error(request, 404, "Not found.") or defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception):
+    """Refusals made before any view runs (a host not allowed, a request Django cannot read)."""
+    return _api_error(request, 400, "The request could not be read.") or defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception):
+    return _api_error(request, 403, "Not allowed.") or defaults.permission_denied(request, exception)
+
+
+def server_error(request):
+    return _api_error(request, 500, "Something went wrong on the server; try again later.") or defaults.server_error(
+        request
+    )
 
 
 class RateThrottle(throttling.SimpleRateThrottle):

@@ -436,8 +436,22 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Attempts while refused are not counted, so a lockout ends when Retry-After says it does.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
+# Password spraying: an address with this many failed sign-ins across all usernames within the
+# window is refused (429) until the oldest of them leave it. Counted on axes' attempt records,
+# which are kept for AXES_COOLOFF_MINUTES: the window cannot be longer.
+AXES_HANDLER = "rollweb.auth.SignInHandler"
+AXES_LOCKOUT_CALLABLE = "rollweb.auth.lockout_response"
+SIGN_IN_FAILURES_PER_ADDRESS = env_int("SIGN_IN_FAILURES_PER_ADDRESS", 20, minimum=1)
+SIGN_IN_ADDRESS_WINDOW_MINUTES = env_int("SIGN_IN_ADDRESS_WINDOW_MINUTES", 10, minimum=1)
+if SIGN_IN_ADDRESS_WINDOW_MINUTES > AXES_COOLOFF_TIME.total_seconds() // 60:
+    raise ImproperlyConfigured(
+        "SIGN_IN_ADDRESS_WINDOW_MINUTES must be at most AXES_COOLOFF_MINUTES "
+        f"({AXES_COOLOFF_TIME.total_seconds() // 60:.0f}), not {SIGN_IN_ADDRESS_WINDOW_MINUTES}."
+    )
 # Keep only what throttling needs: failed attempts, not a log of every successful sign-in.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_CLIENT_IP_CALLABLE = "rollweb.auth.client_address"

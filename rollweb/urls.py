@@ -22,4 +22,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
+# Under /api/ every error is answered in JSON, whichever layer refuses.
+handler400 = "rollweb.api.bad_request"
+handler403 = "rollweb.api.permission_denied"
 handler404 = "rollweb.api.not_found"
+handler500 = "rollweb.api.server_error"
