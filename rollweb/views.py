@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from consent.services import needs_onboarding
 from suggestions import feed_views
 
+from .api import AuthRateThrottle
 from .forms import SignupForm
 from .health import run_checks
 
@@ -23,6 +24,10 @@ def home(request):
 def signup(request):
     if request.user.is_authenticated:
         return redirect("home")
+    if request.method == "POST":
+        throttle = AuthRateThrottle()
+        if not throttle.allow_request(request, None):
+            return _signup_refused(request, throttle.wait())
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
@@ -30,6 +35,15 @@ def signup(request):
         messages.success(request, "Welcome to rollweb. Nothing is switched on until you choose.")
         return redirect("consent:onboarding")
     return render(request, "registration/signup.html", {"form": form})
+
+
+def _signup_refused(request, wait):
+    """Too many sign-ups from one address (the API's budget: API_AUTH_RATE), so that usernames
+    cannot be probed through the form without limit."""
+    wait = max(int(wait or 1), 1)
+    response = render(request, "registration/signup.html", {"form": SignupForm(), "wait": wait}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 @never_cache

@@ -144,3 +144,25 @@ def test_errors_no_view_answers_are_json_under_the_api(user, path, monkeypatch, 
     assert refused.status_code == 400 and refused.json()["detail"]
     page = client.get(reverse("login"), HTTP_HOST="evil.example")
     assert page.status_code == 400 and page["Content-Type"].startswith("text/html")
+
+
+# -- sign-up on the pages -------------------------------------------------------------------------
+
+
+def test_sign_up_on_the_pages_is_rated_per_address_with_the_api(db, settings):
+    """Usernames cannot be probed through the form without limit: the API's budget per address."""
+    settings.API_RATES = {**settings.API_RATES, "auth": "5/min"}
+    taken = UserFactory()
+    form = {"username": taken.username, "password1": PASSWORD, "password2": PASSWORD}
+    probe = Client(REMOTE_ADDR=SPRAYER)
+    answers = [probe.post(reverse("signup"), form) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200] * 4
+    assert "already exists" in answers[0].content.decode()
+    assert APIClient(REMOTE_ADDR=SPRAYER).post("/api/v1/auth/register/", {}, format="json").status_code == 400
+    refused = probe.post(reverse("signup"), form)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "already exists" not in refused.content.decode() and "Too many accounts" in refused.content.decode()
+    assert APIClient(REMOTE_ADDR=SPRAYER).post("/api/v1/auth/register/", {}, format="json").status_code == 429
+    assert probe.get(reverse("signup")).status_code == 200  # reading the form is not counted
+    fresh = {"username": "newcomer", "password1": PASSWORD, "password2": PASSWORD}
+    assert Client(REMOTE_ADDR="198.51.100.9").post(reverse("signup"), fresh).status_code == 302
