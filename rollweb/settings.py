@@ -169,6 +169,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule: its hook signs every device (API token) out when a password changes.
+    {"NAME": "rollweb.tokens.DeviceTokensEndWithPassword"},
 ]
 # Argon2 for new passwords; older hashes still verify and are upgraded at the next sign-in.
 PASSWORD_HASHERS = [
