@@ -113,6 +113,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Outside what can refuse a request (CSRF, sign-in lockouts), so that it sees their answers too.
+    "rollweb.middleware.CacheControlMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -200,6 +202,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Storage. Originals, thumbnails and renders are private: no URL pattern serves MEDIA_ROOT,
 # every byte goes out through a view that checks its owner (or a short-lived signed S3 URL).
 STORAGE_BACKEND = env_choice("STORAGE_BACKEND", "local", ("local", "s3"))
+# Signed S3 links to previews and originals expire after this many seconds, and a browser may
+# keep any preview or original it was sent (from either storage) for as long: never longer after
+# a deletion or a withdrawn consent than a link it was handed could still be used.
+SIGNED_URL_SECONDS = env_int("SIGNED_URL_SECONDS", 300, minimum=1)
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "private")))
 if STORAGE_BACKEND == "s3":
     AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
@@ -215,7 +221,7 @@ if STORAGE_BACKEND == "s3":
             "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
             "default_acl": "private",
             "querystring_auth": True,
-            "querystring_expire": env_int("SIGNED_URL_SECONDS", 300, minimum=1),
+            "querystring_expire": SIGNED_URL_SECONDS,
             "file_overwrite": False,
             "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="path"),
             "signature_version": "s3v4",

@@ -56,9 +56,11 @@ def files_under(prefix):
 
 def file_response(name, content_type, download_name=None):
     """An HTTP response for a private file: the bytes from local storage, or on S3 a redirect
-    to a signed URL that expires within minutes (SIGNED_URL_SECONDS)."""
+    to a signed URL that expires within minutes (SIGNED_URL_SECONDS). Either may be kept by the
+    person's browser alone, for no longer than the signed URL lives."""
+    cache_control = f"private, max-age={settings.SIGNED_URL_SECONDS}"
     if settings.STORAGE_BACKEND == "s3":
-        parameters = {"ResponseContentType": content_type}
+        parameters = {"ResponseContentType": content_type, "ResponseCacheControl": cache_control}
         if download_name:
             parameters["ResponseContentDisposition"] = content_disposition_header(True, download_name)
         url = default_storage.url(name, parameters=parameters)
@@ -72,5 +74,5 @@ def file_response(name, content_type, download_name=None):
         )
         # Even a mislabelled file could never run as a page.
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=300"
+    response["Cache-Control"] = cache_control
     return response

@@ -204,6 +204,9 @@ def test_private_files_are_short_lived_signed_redirects(client, worker, bucket, 
     assert original.content == (corpus / "exif" / "DSCN0012.jpg").read_bytes()
     assert original.headers["Content-Type"] == "image/jpeg"
     assert original.headers["Content-Disposition"].startswith("attachment")
+    # Kept by the browser alone, no longer than the signed URL lives (the redirect and the bytes).
+    lifetime = f"private, max-age={settings.SIGNED_URL_SECONDS}"
+    assert response["Cache-Control"] == lifetime and original.headers["Cache-Control"] == lifetime
 
     unsigned = response["Location"].split("?")[0]
     assert requests.get(unsigned, timeout=10).status_code == 403
