@@ -400,6 +400,7 @@ SPECTACULAR_SETTINGS = {
         "MediaStatusEnum": "suggestions.models.MediaItem.Status",
         "ConsentEventKindEnum": "consent.models.ConsentEvent.Kind",
         "ExportStatusEnum": "consent.models.Export.Status",
+        "ShareStateEnum": "suggestions.sharing.STATES",
     },
 }
 

@@ -18,6 +18,7 @@ class SuggestionsConfig(AppConfig):
         from . import export, sharing
         from .backfill import backfill_on_grant
         from .erasure import ERASERS, REMAINS
+        from .feed import suggestion_dismissed
         from .services import last_uploads
 
         # Pillow's own guard, at the same limit rollweb checks explicitly.
@@ -29,5 +30,6 @@ class SuggestionsConfig(AppConfig):
             register_eraser(scope, eraser, remains=REMAINS.get(scope))
         register_panel("suggestions/_privacy_shares.html", sharing.shares_panel)
         scopes_granted.connect(backfill_on_grant, dispatch_uid="suggestions.backfill_on_grant")
+        suggestion_dismissed.connect(sharing.shares_end_with_dismissed, dispatch_uid="suggestions.shares_dismissed")
         register_exporter("library", export.write, count=export.count, readme=export.README)
         register_activity(last_uploads)

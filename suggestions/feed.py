@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
+from django.dispatch import Signal
 from django.utils import timezone
 
 from consent.models import Grant
@@ -31,6 +32,10 @@ from .models import Face, Person, Suggestion, SuggestionItem, SuggestionRefresh,
 from .storage import delete_files, save_bytes
 
 logger = logging.getLogger(__name__)
+
+# Sent inside the dismissal's transaction with `suggestion` and `method` (how the person asked):
+# what depends on the feed (share links) ends with it, without the feed knowing it.
+suggestion_dismissed = Signal()
 
 VIDEO_KINDS = {"recap_video"}
 SHOWN = (Suggestion.State.NEW, Suggestion.State.SEEN, Suggestion.State.SAVED)
@@ -257,9 +262,9 @@ def suggestion_save(suggestion):
     return suggestion
 
 
-def suggestion_dismiss(suggestion):
+def suggestion_dismiss(suggestion, method):
     """Dismiss for good: its visual is deleted, its fingerprint and topic are kept so that it is
-    never suggested again."""
+    never suggested again; `suggestion_dismissed` tells the rest."""
     with transaction.atomic():
         row = Suggestion.objects.select_for_update().filter(pk=suggestion.pk).first()
         if row is None:
@@ -270,6 +275,7 @@ def suggestion_dismiss(suggestion):
         Suggestion.objects.filter(pk=row.pk).update(
             state=Suggestion.State.DISMISSED, asset="", asset_mime="", updated_at=timezone.now()
         )
+        suggestion_dismissed.send(Suggestion, suggestion=row, method=method)
     suggestion.state, suggestion.asset, suggestion.asset_mime = Suggestion.State.DISMISSED, "", ""
     return suggestion
 

@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
+from consent.models import Method
 from consent.scopes import FACES, LIBRARY, LOCATION, ORDER, SCOPES, THEMES, TIME
 from consent.services import active_grants
 
@@ -157,6 +158,6 @@ def save(request, pk):
 @login_required
 @require_POST
 def dismiss(request, pk):
-    suggestion = feed.suggestion_dismiss(_owned(request, pk))
+    suggestion = feed.suggestion_dismiss(_owned(request, pk), method=Method.WEB)
     messages.info(request, f"Dismissed “{suggestion.title}”. It will not be suggested again.")
     return redirect_next(request)

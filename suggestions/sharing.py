@@ -27,6 +27,8 @@ DEFAULT_DAYS = 7
 # How long an ended link stays listed in the privacy centre.
 ENDED_LISTED_FOR = timedelta(days=30)
 SHAREABLE_MIMES = ("image/jpeg", "video/mp4")
+# What share_state says of a link, on the page and in the API.
+STATES = ("live", "revoked", "expired", "unavailable")
 
 
 class NotShareable(Exception):
@@ -105,8 +107,10 @@ def share_create(user, *, suggestion=None, rendition=None, days=DEFAULT_DAYS, me
     return link, key
 
 
-def share_revoke(link, *, method, now=None):
-    """End a link at once. Returns whether it was live; revoking it again changes nothing."""
+def share_revoke(link, *, method, now=None, reason=""):
+    """End a link at once: the one way a person ends a link (the page, the API, or dismissing
+    what it shows), each listed and recorded alike. Returns whether it was live; revoking it
+    again changes nothing. `reason` completes the history's sentence (", with …")."""
     now = now or timezone.now()
     with transaction.atomic():
         if not ShareLink.objects.live(now).filter(pk=link.pk).update(revoked_at=now):
@@ -116,10 +120,16 @@ def share_revoke(link, *, method, now=None):
             link.owner,
             ConsentEvent.Kind.UNSHARE,
             method=method,
-            detail=f"A share link was revoked after {plural(link.views, 'view')}.",
+            detail=f"A share link was revoked after {plural(link.views, 'view')}{reason}.",
             now=now,
         )
     return True
+
+
+def shares_end_with_dismissed(sender, suggestion, method, **kwargs):
+    """Receives feed.suggestion_dismissed: a dismissed suggestion's links are revoked with it."""
+    for link in ShareLink.objects.live().filter(suggestion=suggestion):
+        share_revoke(link, method=method, reason=", with the suggestion it showed")
 
 
 def share_lookup(key, now=None):

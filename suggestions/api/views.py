@@ -18,6 +18,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from consent.models import Method
 from consent.scopes import FACES
 from consent.services import scope_granted
 from rollweb.api import NewestFirstPagination, PayloadTooLarge, UploadRateThrottle, content_length, errors
@@ -471,7 +472,7 @@ class SuggestionDismissView(APIView):
         responses={204: None, **errors(400, 401, 404, status_404=SUGGESTION_404)},
     )
     def post(self, request, pk):
-        feed.suggestion_dismiss(_owned_suggestion(request, pk))
+        feed.suggestion_dismiss(_owned_suggestion(request, pk), method=Method.API)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
