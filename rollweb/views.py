@@ -1,9 +1,13 @@
+from csp.constants import NONCE
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from consent.services import needs_onboarding
 from suggestions import feed_views
@@ -52,3 +56,11 @@ def healthz(request):
     results = run_checks()
     healthy = all(value == "ok" for value in results.values())
     return JsonResponse({"status": "ok" if healthy else "degraded", **results}, status=200 if healthy else 503)
+
+
+@method_decorator(csp_update({"style-src": [NONCE]}), name="get")
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """The browsable API docs (Swagger UI, served from our own static files) within the Content
+    Security Policy: only this page lets in an inline stylesheet, the one with its nonce."""
+
+    template_name = "api_docs.html"
