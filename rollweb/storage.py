@@ -59,8 +59,12 @@ def files_under(prefix):
 
 def typed_name(name, content_type):
     """`name` with the extension of the type the file was detected as, whatever the uploader
-    called it: a JPEG uploaded as holiday.html downloads as holiday.jpg, never as a page."""
-    extension = TYPES.guess_extension(content_type.split(";")[0].strip(), strict=False) or ""
+    called it: a JPEG uploaded as holiday.html downloads as holiday.jpg, never as a page. A name
+    whose extension already says that type (IMG_0001.HEIC, photo.jpeg) is kept as it is."""
+    content_type = content_type.split(";")[0].strip()
+    if TYPES.guess_type(name, strict=False)[0] == content_type:
+        return name
+    extension = TYPES.guess_extension(content_type, strict=False) or ""
     stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
     return f"{stem or 'download'}{extension}"
 

@@ -254,6 +254,16 @@ def test_every_detected_type_downloads_with_its_own_extension(filetype):
     detected = getattr(filetypes, filetype)
     assert typed_name("IMG_0001.html", detected.mime) == f"IMG_0001.{detected.extension}"
     assert typed_name("no extension", detected.mime) == f"no extension.{detected.extension}"
+    already = f"IMG_0001.{detected.extension.upper()}"
+    assert typed_name(already, detected.mime) == already  # the uploader's own spelling of the right type
+
+
+def test_a_name_with_another_spelling_of_its_type_is_kept():
+    from rollweb.storage import typed_name
+
+    assert typed_name("photo.jpeg", "image/jpeg") == "photo.jpeg"
+    assert typed_name("photo.JPG", "image/jpeg") == "photo.JPG"
+    assert typed_name("clip.mov", "video/mp4") == "clip.mp4"
 
 
 def _named(name, data):
