@@ -25,6 +25,8 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from rollweb.leases import lease_claim
+from rollweb.queue import enqueue
 from rollweb.storage import delete_files, files_under, user_prefix
 
 from .models import ConsentEvent, ConsentRecord, Export, export_key
@@ -167,6 +169,7 @@ def storage_writer(name):
 VALID_FOR = timedelta(hours=24)
 LEASE = timedelta(minutes=30)
 MAX_ATTEMPTS = 3
+BUILD_EXPORT = "consent.tasks.build_export"
 
 README = """Your rollweb data, exported on {date} (UTC).
 
@@ -191,32 +194,20 @@ def export_request(user):
         if running is not None:
             return running, False
         export = Export.objects.create(user=user)
-        transaction.on_commit(lambda: enqueue_export(export.pk))
+        enqueue(BUILD_EXPORT, str(export.pk))
     return export, True
-
-
-def enqueue_export(export_id):
-    from .tasks import build_export  # tasks import this module
-
-    try:
-        build_export.delay(str(export_id))
-    except Exception:
-        logger.warning("could not queue export %s; the sweeper will retry", export_id, exc_info=True)
 
 
 def export_claim(export_id, now=None):
     """Claim a queued export (or one whose worker died); None if another worker has it."""
     now = now or timezone.now()
-    claimable = Q(status=Export.Status.QUEUED) | Q(status=Export.Status.RUNNING, lease_expires_at__lt=now)
-    Export.objects.filter(claimable, pk=export_id, attempts__gte=MAX_ATTEMPTS).update(
-        status=Export.Status.FAILED,
-        failure_reason=f"The export did not finish after {MAX_ATTEMPTS} attempts. Please ask for a new one.",
-        lease_expires_at=None,
-        finished_at=now,
-    )
-    claimed = Export.objects.filter(claimable, pk=export_id).update(
-        status=Export.Status.RUNNING, started_at=now, lease_expires_at=now + LEASE, attempts=F("attempts") + 1,
-        done=0,
+    claimed = lease_claim(
+        Export, export_id, statuses=(Export.Status.QUEUED, Export.Status.RUNNING, Export.Status.FAILED), lease=LEASE,
+        max_attempts=MAX_ATTEMPTS, now=now, claimed=dict(started_at=now, done=0),
+        gave_up=dict(
+            failure_reason=f"The export did not finish after {MAX_ATTEMPTS} attempts. Please ask for a new one.",
+            finished_at=now,
+        ),
     )
     if not claimed:
         return None
@@ -323,7 +314,7 @@ def exports_sweep(now=None):
     )
     requeued = list(Export.objects.filter(lost).values_list("pk", flat=True)[:100])
     for export_id in requeued:
-        enqueue_export(export_id)
+        enqueue(BUILD_EXPORT, str(export_id))
     return {"expired": expired, "requeued": len(requeued)}
 
 

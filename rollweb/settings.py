@@ -249,7 +249,7 @@ STORAGES = {
 # Uploads are streamed to a temporary file while they are hashed and counted; nothing larger
 # than a chunk is held in memory.
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 512 * 1024 * 1024, minimum=1)
-FILE_UPLOAD_HANDLERS = ["suggestions.uploads.HashingUploadHandler"]
+FILE_UPLOAD_HANDLERS = ["suggestions.library.uploads.HashingUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default="") or None
 DATA_UPLOAD_MAX_NUMBER_FILES = 200
@@ -400,7 +400,7 @@ SPECTACULAR_SETTINGS = {
         "MediaStatusEnum": "suggestions.models.MediaItem.Status",
         "ConsentEventKindEnum": "consent.models.ConsentEvent.Kind",
         "ExportStatusEnum": "consent.models.Export.Status",
-        "ShareStateEnum": "suggestions.sharing.STATES",
+        "ShareStateEnum": "suggestions.sharing.selectors.STATES",
     },
 }
 

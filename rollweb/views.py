@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from consent.services import needs_onboarding
-from suggestions import feed_views
+from suggestions.feed import views as feed_views
 
 from .api import AuthRateThrottle
 from .forms import SignupForm

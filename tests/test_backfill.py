@@ -3,8 +3,9 @@
 from django.urls import reverse
 
 from consent.services import scopes_revoke
-from suggestions import backfill, pipeline
+from suggestions.library import backfill, registry
 from suggestions.models import Backfill, Face, MediaItem, Person, ProcessingRecord
+from suggestions.people import stages as people_stages
 
 from .conftest import grant, upload_and_analyze
 
@@ -44,7 +45,6 @@ def test_backfill_walks_in_batches_and_a_second_delivery_does_no_work_twice(user
         upload_and_analyze(user, corpus / path)
     grant(user, "themes")  # no on-commit callbacks here: the task is run by hand
     run = backfill.backfill_start(user.pk, "themes")
-    monkeypatch.setattr(backfill, "enqueue_backfill", lambda backfill_id: None)
     backfill.backfill_step(run.pk, batch=2)
     run.refresh_from_db()
     assert (run.state, run.done) == ("running", 2)
@@ -59,7 +59,7 @@ def test_revoking_during_a_backfill_stops_it_and_keeps_nothing(user, corpus, mon
     grant(user, "library")
     for path in FACES:
         upload_and_analyze(user, corpus / path)
-    compute = pipeline.compute_faces
+    compute = people_stages.compute_faces
     calls = []
 
     def compute_then_revoke(source):
@@ -68,8 +68,8 @@ def test_revoking_during_a_backfill_stops_it_and_keeps_nothing(user, corpus, mon
         scopes_revoke(user, ["faces"], method="web")
         return result
 
-    stages = [s if s.name != "faces" else pipeline.Stage(**{**s.__dict__, "compute": compute_then_revoke}) for s in pipeline.STAGES]
-    monkeypatch.setattr(pipeline, "STAGES", stages)
+    stages = [s if s.name != "faces" else registry.Stage(**{**s.__dict__, "compute": compute_then_revoke}) for s in registry.STAGES]
+    monkeypatch.setattr(registry, "STAGES", stages)
     with django_capture_on_commit_callbacks(execute=True):
         grant(user, "faces")
     assert len(calls) == 1  # it stopped at the first item
@@ -98,7 +98,7 @@ def test_nothing_stored_means_no_backfill(user, django_capture_on_commit_callbac
     assert not Backfill.objects.exists()
 
 
-def test_a_lost_backfill_task_is_queued_again(user, corpus, monkeypatch):
+def test_a_lost_backfill_task_is_queued_again(user, corpus, monkeypatch, django_capture_on_commit_callbacks):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -110,6 +110,7 @@ def test_a_lost_backfill_task_is_queued_again(user, corpus, monkeypatch):
     assert run.state == "running" and run.done == 0
     assert backfill.backfill_requeue_stalled() == []  # not quiet for long yet
     later = timezone.now() + timedelta(minutes=11)
-    assert backfill.backfill_requeue_stalled(now=later) == [run.pk]  # eager: it ran now
+    with django_capture_on_commit_callbacks(execute=True):
+        assert backfill.backfill_requeue_stalled(now=later) == [run.pk]  # eager: it ran now
     run.refresh_from_db()
     assert (run.state, run.done) == ("done", 1)

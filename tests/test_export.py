@@ -11,15 +11,15 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 
-from consent.erasure import erasure_leftovers
 from consent.export import Archive, export_build, export_request, exports_sweep
 from consent.models import Export
 from consent.services import scopes_revoke
+from suggestions.library.services import media_delete
 from suggestions.models import MediaItem
-from suggestions.services import media_delete
 
 from .conftest import grant, jpeg_bytes, upload_and_analyze, upload_file
 from .derived import add_person_and_face, add_suggestion
+from .leftovers import erasure_leftovers
 
 
 def _zip(export):
@@ -199,10 +199,11 @@ def test_download_expires_after_24_hours(client, user, library, stored_files):
     assert not [name for name in stored_files() if "/exports/" in name]
 
 
-def test_sweeper_requeues_a_lost_export(user, library):
+def test_sweeper_requeues_a_lost_export(user, library, django_capture_on_commit_callbacks):
     export, _ = export_request(user)
     Export.objects.filter(pk=export.pk).update(created_at=timezone.now() - timedelta(minutes=5))
-    assert exports_sweep()["requeued"] == 1  # eager in tests: built at once
+    with django_capture_on_commit_callbacks(execute=True):
+        assert exports_sweep()["requeued"] == 1  # eager in tests: built at once
     export.refresh_from_db()
     assert export.status == "ready"
 

@@ -3,7 +3,7 @@
 from datetime import date, datetime, timedelta
 
 from suggestions.generators import events, trips
-from suggestions.generators.library import distance_km
+from suggestions.analysis.geo import distance_km
 
 from .crafted import PLACES, load, photos
 from .factories import HomeFactory

