@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
+from consent.models import Method
 from suggestions import tasks
 from suggestions.feed import render as feed_render, selectors as feed_selectors, services as feed
 from suggestions.library import services
@@ -96,7 +97,7 @@ def test_a_dismissed_suggestion_never_returns(consenting, run_on_commit, private
     [dismissed] = run_on_commit(feed.suggestions_refresh, consenting.pk, today=TODAY).created
     dismissed.refresh_from_db()
     asset = dismissed.asset.name
-    run_on_commit(feed.suggestion_dismiss, dismissed)
+    run_on_commit(feed.suggestion_dismiss, dismissed, method=Method.WEB)
     assert not (private_storage / asset).exists()
     assert run_on_commit(feed.suggestions_refresh, consenting.pk, today=TODAY).created == []
     # Not even with more photos of the same event.
@@ -220,5 +221,5 @@ def test_save_dismiss_and_seen_services(consenting):
     assert feed.suggestion_save(suggestion).state == "saved"
     assert feed.suggestion_seen(suggestion).state == "saved"  # seen never demotes a saved one
     assert Suggestion.objects.get(pk=suggestion.pk).state == "saved"
-    assert feed.suggestion_dismiss(suggestion).state == "dismissed"
+    assert feed.suggestion_dismiss(suggestion, method=Method.WEB).state == "dismissed"
     assert Suggestion.objects.get(pk=suggestion.pk).state == "dismissed"

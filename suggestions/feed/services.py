@@ -172,9 +172,9 @@ def suggestion_save(suggestion):
     return suggestion
 
 
-def suggestion_dismiss(suggestion):
+def suggestion_dismiss(suggestion, method):
     """Dismiss for good: its visual is deleted, its fingerprint and topic are kept so that it is
-    never suggested again."""
+    never suggested again; `suggestion_dismissed` tells the rest, with how the person asked."""
     with transaction.atomic():
         row = Suggestion.objects.select_for_update().filter(pk=suggestion.pk).first()
         if row is None:
@@ -185,7 +185,7 @@ def suggestion_dismiss(suggestion):
         Suggestion.objects.filter(pk=row.pk).update(
             state=Suggestion.State.DISMISSED, asset="", asset_mime="", updated_at=timezone.now()
         )
-        suggestion_dismissed.send(sender=Suggestion, suggestion=row)
+        suggestion_dismissed.send(sender=Suggestion, suggestion=row, method=method)
     suggestion.state, suggestion.asset, suggestion.asset_mime = Suggestion.State.DISMISSED, "", ""
     return suggestion
 

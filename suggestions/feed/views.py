@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
+from consent.models import Method
 from consent.scopes import FACES, LIBRARY, LOCATION, ORDER, SCOPES, THEMES, TIME
 from consent.services import active_grants
 from rollweb.storage import file_response
@@ -182,6 +183,6 @@ def save(request, pk):
 @login_required
 @require_POST
 def dismiss(request, pk):
-    suggestion = services.suggestion_dismiss(selectors.suggestion_owned(request.user, pk))
+    suggestion = services.suggestion_dismiss(selectors.suggestion_owned(request.user, pk), method=Method.WEB)
     messages.info(request, f"Dismissed “{suggestion.title}”. It will not be suggested again.")
     return redirect_next(request)
