@@ -16,4 +16,6 @@ urlpatterns = [
     path("export/<uuid:pk>/", views.export_detail, name="export"),
     path("export/<uuid:pk>/download/", views.export_download, name="export_download"),
     path("account/delete/", views.account_delete, name="account_delete"),
+    path("devices/<uuid:pk>/sign-out/", views.device_sign_out, name="device_sign_out"),
+    path("devices/sign-out-everywhere/", views.sign_out_everywhere, name="sign_out_everywhere"),
 ]

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from rollweb.storage import file_response
+from rollweb.tokens import sessions_end_all, token_revoke, tokens_of, tokens_revoke_all
 
 from . import export, panels, retention, scopes, services
 from .account import account_erase
@@ -93,8 +94,29 @@ def privacy(request):
             "face_retention_days": settings.FACE_RETENTION_DAYS,
             "faces_destroyed_after": retention.face_data_destroy_after(request.user) if faces.grant else None,
             "panels": panels.panels_render(request),
+            "devices": tokens_of(request.user),
         },
     )
+
+
+@login_required
+@require_POST
+def device_sign_out(request, pk):
+    if not token_revoke(request.user, pk):
+        raise Http404
+    messages.success(request, "That device is signed out: it must sign in again to reach your account.")
+    return redirect(reverse("consent:privacy") + "#devices")
+
+
+@login_required
+@require_POST
+def sign_out_everywhere(request):
+    """Every device and every browser, this one included."""
+    devices = tokens_revoke_all(request.user)
+    sessions_end_all(request.user)
+    logout(request)
+    messages.success(request, f"Signed out everywhere: {devices} device{'s' if devices != 1 else ''} and every browser.")
+    return redirect("login")
 
 
 @login_required

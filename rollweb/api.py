@@ -1,15 +1,15 @@
-"""What every API module shares: pagination, parsing, rates and the shape of errors."""
+"""What every API module shares: pagination, rates and the shape of errors (parsers: rollweb.parsers)."""
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, ValidationError as DjangoValidationError
 from django.http import JsonResponse
-from django.views.defaults import page_not_found
+from django.views import defaults
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import exceptions, serializers, status, throttling
+from rest_framework import exceptions, serializers, throttling
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .parsers import PayloadTooLarge, content_length  # noqa: F401 (content_length: shared with the upload view)
 from .ratelimit import upload_wait
 
 
@@ -31,30 +31,6 @@ class NewestFirstPagination(CursorPagination):
             raise exceptions.ValidationError({"cursor": [self.invalid_cursor_message]}) from None
 
 
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "too_large"
-
-
-class BoundedJSONParser(JSONParser):
-    """JSON bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE: DRF's parser would read any size into memory."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        request = (parser_context or {}).get("request")
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if request is not None and limit is not None and content_length(request) > limit:
-            raise PayloadTooLarge(f"A JSON body may be at most {limit:,} bytes.")
-        return super().parse(stream, media_type, parser_context)
-
-
-def content_length(request):
-    try:
-        return max(int(request.META.get("CONTENT_LENGTH") or 0), 0)
-    except ValueError:
-        return 0
-
-
 def exception_handler(exc, context):
     """DRF's handler, plus Django's own refusals of bad input answered in JSON instead of a 500."""
     if isinstance(exc, RequestDataTooBig):
@@ -66,11 +42,28 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
+def _api_error(request, status, detail):
+    return JsonResponse({"detail": detail}, status=status) if request.path.startswith("/api/") else None
+
+
 def not_found(request, exception):
     """Django's 404 for pages; under /api/ (an unknown path, or an id of the wrong form) JSON."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found."}, status=404)
-    return page_not_found(request, exception)
+    return _api_error(request, 404, "Not found.") or defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception):
+    """Refusals made before any view runs (a host not allowed, a request Django cannot read)."""
+    return _api_error(request, 400, "The request could not be read.") or defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception):
+    return _api_error(request, 403, "Not allowed.") or defaults.permission_denied(request, exception)
+
+
+def server_error(request):
+    return _api_error(request, 500, "Something went wrong on the server; try again later.") or defaults.server_error(
+        request
+    )
 
 
 class RateThrottle(throttling.SimpleRateThrottle):

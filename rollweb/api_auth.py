@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from .api import AuthRateThrottle, LoginRateThrottle, errors
 from .forms import SignupForm
 from .models import ApiToken
-from .tokens import token_issue, token_revoke
+from .tokens import token_issue, token_revoke, tokens_of
 
 TAGS = ["auth"]
 
@@ -150,7 +150,7 @@ class TokenListView(generics.ListAPIView):
     serializer_class = DeviceSerializer
 
     def get_queryset(self):
-        return ApiToken.objects.filter(user=self.request.user)
+        return tokens_of(self.request.user)
 
     @extend_schema(
         tags=TAGS,

@@ -113,6 +113,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Outside what can refuse a request (CSRF, sign-in lockouts), so that it sees their answers too.
+    "rollweb.middleware.CacheControlMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -169,6 +171,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule: its hook signs every device (API token) out when a password changes.
+    {"NAME": "rollweb.tokens.DeviceTokensEndWithPassword"},
 ]
 # Argon2 for new passwords; older hashes still verify and are upgraded at the next sign-in.
 PASSWORD_HASHERS = [
@@ -198,6 +202,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Storage. Originals, thumbnails and renders are private: no URL pattern serves MEDIA_ROOT,
 # every byte goes out through a view that checks its owner (or a short-lived signed S3 URL).
 STORAGE_BACKEND = env_choice("STORAGE_BACKEND", "local", ("local", "s3"))
+# Signed S3 links to previews and originals expire after this many seconds, and a browser may
+# keep any preview or original it was sent (from either storage) for as long: never longer after
+# a deletion or a withdrawn consent than a link it was handed could still be used.
+SIGNED_URL_SECONDS = env_int("SIGNED_URL_SECONDS", 300, minimum=1)
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "private")))
 if STORAGE_BACKEND == "s3":
     AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
@@ -213,7 +221,7 @@ if STORAGE_BACKEND == "s3":
             "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
             "default_acl": "private",
             "querystring_auth": True,
-            "querystring_expire": env_int("SIGNED_URL_SECONDS", 300, minimum=1),
+            "querystring_expire": SIGNED_URL_SECONDS,
             "file_overwrite": False,
             "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="path"),
             "signature_version": "s3v4",
@@ -382,7 +390,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "rollweb.api.NewestFirstPagination",
     "DEFAULT_PARSER_CLASSES": [
-        "rollweb.api.BoundedJSONParser",
+        "rollweb.parsers.BoundedJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -403,6 +411,7 @@ SPECTACULAR_SETTINGS = {
         "MediaStatusEnum": "suggestions.models.MediaItem.Status",
         "ConsentEventKindEnum": "consent.models.ConsentEvent.Kind",
         "ExportStatusEnum": "consent.models.Export.Status",
+        "ShareStateEnum": "suggestions.sharing.selectors.STATES",
     },
 }
 
@@ -447,8 +456,22 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Attempts while refused are not counted, so a lockout ends when Retry-After says it does.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
+# Password spraying: an address with this many failed sign-ins across all usernames within the
+# window is refused (429) until the oldest of them leave it. Counted on axes' attempt records,
+# which are kept for AXES_COOLOFF_MINUTES: the window cannot be longer.
+AXES_HANDLER = "rollweb.auth.SignInHandler"
+AXES_LOCKOUT_CALLABLE = "rollweb.auth.lockout_response"
+SIGN_IN_FAILURES_PER_ADDRESS = env_int("SIGN_IN_FAILURES_PER_ADDRESS", 20, minimum=1)
+SIGN_IN_ADDRESS_WINDOW_MINUTES = env_int("SIGN_IN_ADDRESS_WINDOW_MINUTES", 10, minimum=1)
+if SIGN_IN_ADDRESS_WINDOW_MINUTES > AXES_COOLOFF_TIME.total_seconds() // 60:
+    raise ImproperlyConfigured(
+        "SIGN_IN_ADDRESS_WINDOW_MINUTES must be at most AXES_COOLOFF_MINUTES "
+        f"({AXES_COOLOFF_TIME.total_seconds() // 60:.0f}), not {SIGN_IN_ADDRESS_WINDOW_MINUTES}."
+    )
 # Keep only what throttling needs: failed attempts, not a log of every successful sign-in.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_CLIENT_IP_CALLABLE = "rollweb.auth.client_address"

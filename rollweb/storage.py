@@ -5,6 +5,7 @@ project package: `consent` never imports `suggestions`.
 """
 
 import logging
+import mimetypes
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -13,6 +14,8 @@ from django.http import FileResponse, HttpResponseRedirect
 from django.utils.http import content_disposition_header
 
 logger = logging.getLogger(__name__)
+# Python's own table of types, not the machine's /etc/mime.types: the same names everywhere.
+TYPES = mimetypes.MimeTypes()
 
 
 def user_prefix(user_id):
@@ -54,11 +57,27 @@ def files_under(prefix):
     return names
 
 
+def typed_name(name, content_type):
+    """`name` with the extension of the type the file was detected as, whatever the uploader
+    called it: a JPEG uploaded as holiday.html downloads as holiday.jpg, never as a page. A name
+    whose extension already says that type (IMG_0001.HEIC, photo.jpeg) is kept as it is."""
+    content_type = content_type.split(";")[0].strip()
+    if TYPES.guess_type(name, strict=False)[0] == content_type:
+        return name
+    extension = TYPES.guess_extension(content_type, strict=False) or ""
+    stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
+    return f"{stem or 'download'}{extension}"
+
+
 def file_response(name, content_type, download_name=None):
     """An HTTP response for a private file: the bytes from local storage, or on S3 a redirect
-    to a signed URL that expires within minutes (SIGNED_URL_SECONDS)."""
+    to a signed URL that expires within minutes (SIGNED_URL_SECONDS). Either may be kept by the
+    person's browser alone, for no longer than the signed URL lives."""
+    cache_control = f"private, max-age={settings.SIGNED_URL_SECONDS}"
+    if download_name:
+        download_name = typed_name(download_name, content_type)
     if settings.STORAGE_BACKEND == "s3":
-        parameters = {"ResponseContentType": content_type}
+        parameters = {"ResponseContentType": content_type, "ResponseCacheControl": cache_control}
         if download_name:
             parameters["ResponseContentDisposition"] = content_disposition_header(True, download_name)
         url = default_storage.url(name, parameters=parameters)
@@ -72,5 +91,5 @@ def file_response(name, content_type, download_name=None):
         )
         # Even a mislabelled file could never run as a page.
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=300"
+    response["Cache-Control"] = cache_control
     return response

@@ -5,6 +5,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
@@ -45,10 +46,49 @@ def token_lookup(key, now=None):
     return token
 
 
+def tokens_of(user):
+    """The devices signed in to a person's account, newest first."""
+    return ApiToken.objects.filter(user=user)
+
+
 def token_revoke(user, token_id):
     """Sign a device out. Returns whether the token existed and was the person's."""
-    deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    deleted, _ = tokens_of(user).filter(pk=token_id).delete()
     return bool(deleted)
+
+
+def tokens_revoke_all(user):
+    """Sign every device out. Returns how many were signed in."""
+    deleted, _ = tokens_of(user).delete()
+    return deleted
+
+
+def sessions_end_all(user):
+    """Sign every browser out: delete the person's sessions (database sessions carry no user
+    column, so each live one is read). Returns how many ended."""
+    mine = [
+        session.session_key
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.get_decoded().get("_auth_user_id") == str(user.pk)
+    ]
+    deleted, _ = Session.objects.filter(session_key__in=mine).delete()
+    return deleted
+
+
+class DeviceTokensEndWithPassword:
+    """Listed in AUTH_PASSWORD_VALIDATORS for its `password_changed` hook, which Django calls
+    whenever a password is set and saved (change, reset, admin, `changepassword`; not the silent
+    re-hash at sign-in): a new password signs every device out, as it does every other browser."""
+
+    def validate(self, password, user=None):
+        return None
+
+    def password_changed(self, password, user=None):
+        if user is not None and user.pk is not None:
+            tokens_revoke_all(user)
+
+    def get_help_text(self):
+        return "A new password signs out every phone and app signed in with the old one."
 
 
 class DeviceTokenAuthentication(TokenAuthentication):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 
 from suggestions import urls as pages
 
@@ -21,7 +21,11 @@ urlpatterns = [
     path("api/v1/", include("consent.api.urls")),
     path("api/v1/", include("suggestions.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", views.ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
+# Under /api/ every error is answered in JSON, whichever layer refuses.
+handler400 = "rollweb.api.bad_request"
+handler403 = "rollweb.api.permission_denied"
 handler404 = "rollweb.api.not_found"
+handler500 = "rollweb.api.server_error"

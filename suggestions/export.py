@@ -12,6 +12,7 @@ from django.apps import apps
 
 from consent.erasure import owner_path, user_rows
 from consent.export import fields_json, safe_name
+from rollweb.storage import typed_name
 
 from .models import Face, MediaItem, Person, ProcessingRecord, Rendition, Suggestion, SuggestionItem
 
@@ -70,7 +71,8 @@ def write(user, archive):
     items = MediaItem.objects.filter(owner=user).order_by("created_at", "id").prefetch_related("faces", "ledger")
     for item in items.iterator(chunk_size=100):
         path = archive.add_file(
-            f"originals/{safe_name(item.original_name)}", item.original.name, item.bytes, item.created_at
+            f"originals/{safe_name(typed_name(item.original_name, item.mime))}", item.original.name, item.bytes,
+            item.created_at,
         )
         archive.add_json(f"items/{item.pk}.json", _item_json(item, path, memberships.get(item.pk, [])))
         archive.advance()

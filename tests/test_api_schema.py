@@ -114,3 +114,18 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(live_server,
     ]
     run = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tmp_path)
     assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
+
+
+def test_the_docs_page_alone_lets_in_its_inline_stylesheet_by_nonce(client):
+    """Swagger UI's one inline stylesheet carries the request's nonce, which only this page's
+    policy names; no page allows unsafe-inline."""
+    docs = client.get("/api/docs/")
+    policy = docs["Content-Security-Policy"]
+    style_src = re.search(r"style-src ([^;]+)", policy).group(1).split()
+    nonce = re.search(r"'nonce-([^']+)'", " ".join(style_src)).group(1)
+    assert style_src == ["'self'", f"'nonce-{nonce}'"] and "unsafe-inline" not in policy
+    assert re.search(r"script-src 'self'(;|$)", policy)
+    styles = re.findall(r"<style([^>]*)>", docs.content.decode())
+    assert styles and all(f'nonce="{nonce}"' in attributes for attributes in styles)
+    assert nonce not in client.get("/api/docs/")["Content-Security-Policy"]  # a new one each time
+    assert "nonce-" not in client.get("/accounts/login/")["Content-Security-Policy"]

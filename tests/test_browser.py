@@ -398,3 +398,46 @@ def test_a_person_signs_up_chooses_uploads_and_erases(viewport, chromium, live_s
         raise
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
+def test_devices_are_listed_and_signed_out_and_the_api_docs_keep_to_the_policy(
+    viewport, chromium, live_server, transactional_db
+):
+    """The privacy centre's devices on a desktop and a phone screen (one signed out by its button),
+    and Swagger UI drawn with no Content Security Policy violation."""
+    from rollweb.models import ApiToken
+    from rollweb.tokens import token_issue
+
+    from .factories import UserFactory
+
+    folder = ARTIFACTS / "browser" / viewport
+    folder.mkdir(parents=True, exist_ok=True)
+    person = UserFactory(username=f"devices-{viewport}")
+    person.set_password(PASSWORD)
+    person.save()
+    for name in ("Anna's Pixel 8 Pro", "iPad (kitchen)"):
+        token_issue(person, name)
+    context = chromium.new_context(**VIEWPORTS[viewport])
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    try:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("input[name=username]", person.username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.goto(f"{live_server.url}/privacy/#devices")
+        devices = page.locator("#devices")
+        assert "iPad (kitchen)" in devices.inner_text() and "Anna's Pixel 8 Pro" in devices.inner_text()
+        devices.screenshot(path=str(folder / "devices.png"))
+        assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS[viewport]["viewport"]["width"]
+        devices.locator("tr", has_text="iPad (kitchen)").get_by_role("button", name=re.compile("Sign out")).click()
+        page.wait_for_url(re.compile(r"/privacy/"))
+        assert list(ApiToken.objects.filter(user=person).values_list("device_name", flat=True)) == ["Anna's Pixel 8 Pro"]
+        page.goto(f"{live_server.url}/api/docs/")
+        page.wait_for_selector(".opblock", timeout=TIMEOUT_MS)
+        page.screenshot(path=str(folder / "api-docs.png"))
+        assert not [text for text in problems if "Content Security Policy" in text], problems
+    finally:
+        context.close()

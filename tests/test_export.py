@@ -238,3 +238,11 @@ def test_an_export_erased_while_it_was_built_is_discarded(user, library, stored_
     assert export_build(export.pk) is None
     assert not Export.objects.filter(user=user).exists()
     assert not [name for name in stored_files() if "/exports/" in name]
+
+
+def test_export_names_originals_with_the_extension_of_their_detected_type(user):
+    """A JPEG uploaded as holiday.html is holiday.jpg in the zip, as it is when downloaded."""
+    grant(user, "library")
+    upload_file(user, jpeg_bytes() + b"<html><script>alert(1)</script></html>", name="holiday.html")
+    archive = _zip(export_build(export_request(user)[0].pk))
+    assert [name for name in archive.namelist() if name.startswith("originals/")] == ["originals/holiday.jpg"]

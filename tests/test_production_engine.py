@@ -3,6 +3,7 @@ Celery worker process. Asserts on the objects in the bucket, not only on rows.""
 
 import hashlib
 import io
+import json
 import os
 import re
 import time
@@ -204,6 +205,9 @@ def test_private_files_are_short_lived_signed_redirects(client, worker, bucket, 
     assert original.content == (corpus / "exif" / "DSCN0012.jpg").read_bytes()
     assert original.headers["Content-Type"] == "image/jpeg"
     assert original.headers["Content-Disposition"].startswith("attachment")
+    # Kept by the browser alone, no longer than the signed URL lives (the redirect and the bytes).
+    lifetime = f"private, max-age={settings.SIGNED_URL_SECONDS}"
+    assert response["Cache-Control"] == lifetime and original.headers["Cache-Control"] == lifetime
 
     unsigned = response["Location"].split("?")[0]
     assert requests.get(unsigned, timeout=10).status_code == 403
@@ -335,3 +339,45 @@ def test_the_same_file_uploaded_at_once_is_kept_once(worker, bucket, corpus):
     assert MediaItem.objects.filter(owner=person).count() == 1
     assert len(bucket.keys(user_prefix(person.pk) + "originals/")) == 1
     flows.wait_terminal([answers[0][1]])
+
+
+def test_gunicorn_reads_chunked_bodies_whole(service_env, bucket, corpus):
+    """A phone's background uploader sends its body with Transfer-Encoding: chunked and no
+    Content-Length: through gunicorn the upload is stored whole, and a JSON body read whole."""
+    from django.test.client import encode_multipart
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from rollweb.tokens import token_issue
+
+    person = UserFactory()
+    grant(person, "library")
+    _, key = token_issue(person, "background uploader")
+    photo = (corpus / "exif" / "DSCN0021.jpg").read_bytes()
+    form = encode_multipart("chunks", {"file": SimpleUploadedFile("IMG_0042.JPG", photo, content_type="image/jpeg")})
+
+    def chunks(data, size=16 * 1024):  # requests sends a generator with Transfer-Encoding: chunked
+        for start in range(0, len(data), size):
+            yield data[start:start + size]
+
+    port = services.free_port()
+    web = services.gunicorn({**service_env, "ALLOWED_HOSTS": "127.0.0.1"}, port, services.LOGS).start()
+    try:
+        services.wait_until(lambda: services.listening(port), 60, "gunicorn")
+        base, auth = f"http://127.0.0.1:{port}", {"Authorization": f"Token {key}"}
+        upload = requests.post(
+            f"{base}/api/v1/media/", data=chunks(form), timeout=60,
+            headers={**auth, "Content-Type": "multipart/form-data; boundary=chunks"},
+        )
+        assert upload.request.headers.get("Transfer-Encoding") == "chunked"
+        assert "Content-Length" not in upload.request.headers
+        assert upload.status_code == 201, upload.text
+        item = MediaItem.objects.get(owner=person)
+        assert item.bytes == len(photo) and item.sha256 == hashlib.sha256(photo).hexdigest()
+        assert bucket.read(item.original.name) == photo
+        check = requests.post(
+            f"{base}/api/v1/media/check/", data=chunks(json.dumps({"sha256": [item.sha256, "0" * 64]}).encode(), 7),
+            headers={**auth, "Content-Type": "application/json"}, timeout=30,
+        )
+        assert check.status_code == 200 and check.json()["present"] == [item.sha256]
+    finally:
+        web.stop()

@@ -221,3 +221,52 @@ def test_files_are_served_only_as_what_they_are(client, victim):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Disposition"].startswith("attachment")
     assert "sandbox" in response["Content-Security-Policy"]
+
+
+POLYGLOT = jpeg_bytes() + b"<html><body><script>alert(document.cookie)</script></body></html>"
+
+
+def test_downloads_are_named_with_the_extension_of_their_detected_type(client, user):
+    """A JPEG with a page appended, uploaded as holiday.html, is a JPEG: it downloads as
+    holiday.jpg from the page and the API (the export: tests/test_export.py), never as something
+    a desktop opens in a browser."""
+    from rollweb.tokens import token_issue
+
+    grant(user, "library")
+    client.force_login(user)
+    uploaded = client.post(reverse("library:upload"), {"file": _named("holiday.html", POLYGLOT)})
+    assert uploaded.status_code == 201
+    item = uploaded.json()["id"]
+    _, key = token_issue(user, "phone")
+    for response in (
+        client.get(reverse("library:original", args=[item])),
+        Client(HTTP_AUTHORIZATION=f"Token {key}").get(f"/api/v1/media/{item}/original/"),
+    ):
+        assert response["Content-Type"] == "image/jpeg"
+        assert response["Content-Disposition"] == 'attachment; filename="holiday.jpg"'
+
+
+@pytest.mark.parametrize("filetype", ["JPEG", "PNG", "WEBP", "HEIC", "HEIF", "MP4", "MOV"])
+def test_every_detected_type_downloads_with_its_own_extension(filetype):
+    from rollweb.storage import typed_name
+    from suggestions.analysis import filetypes
+
+    detected = getattr(filetypes, filetype)
+    assert typed_name("IMG_0001.html", detected.mime) == f"IMG_0001.{detected.extension}"
+    assert typed_name("no extension", detected.mime) == f"no extension.{detected.extension}"
+    already = f"IMG_0001.{detected.extension.upper()}"
+    assert typed_name(already, detected.mime) == already  # the uploader's own spelling of the right type
+
+
+def test_a_name_with_another_spelling_of_its_type_is_kept():
+    from rollweb.storage import typed_name
+
+    assert typed_name("photo.jpeg", "image/jpeg") == "photo.jpeg"
+    assert typed_name("photo.JPG", "image/jpeg") == "photo.JPG"
+    assert typed_name("clip.mov", "video/mp4") == "clip.mp4"
+
+
+def _named(name, data):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data)

@@ -216,7 +216,7 @@ def test_revoking_a_scope_the_suggestion_used_ends_its_links(client, person):
 def test_dismissing_a_suggestion_ends_its_links(client, person):
     suggestion = collage(person)
     _, key = sharing.share_create(person, suggestion=suggestion, method=Method.WEB)
-    feed.suggestion_dismiss(suggestion)
+    feed.suggestion_dismiss(suggestion, method=Method.WEB)
     assert_gone(client, key)
 
 
@@ -259,7 +259,7 @@ def test_deleting_the_account_ends_every_link(client, person):
 def test_only_something_made_and_kept_can_be_shared(owner, person):
     unrendered = SuggestionFactory(owner=person)
     dismissed = collage(person)
-    feed.suggestion_dismiss(dismissed)
+    feed.suggestion_dismiss(dismissed, method=Method.WEB)
     pending = edit(person, Rendition.State.PENDING)
     for target in ({"suggestion": unrendered}, {"suggestion": dismissed}, {"rendition": pending}):
         with pytest.raises(sharing.NotShareable) as refused:
@@ -378,3 +378,45 @@ def test_operators_see_dates_and_counts_never_the_asset_or_key(client, person):
     assert client.get(reverse("admin:suggestions_sharelink_add")).status_code == 403
     delete = reverse("admin:suggestions_sharelink_delete", args=[link.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403 and ShareLink.objects.filter(pk=link.pk).exists()
+
+
+def _page_rows(owner):
+    """The privacy centre's share rows: link id → the row's text."""
+    import re
+
+    page = owner.get(reverse("consent:privacy")).content.decode()
+    return {int(pk): row for pk, row in re.findall(r'<tr id="share-(\d+)">(.*?)</tr>', page, re.S)}
+
+
+def test_one_rule_for_links_revoked_on_the_page_through_the_api_or_by_dismissing(owner, api, person):
+    """However a link ends by the person's hand, it is listed the same on the page and in the API,
+    with the same fields, and recorded the same in the consent history."""
+    made = {}
+    for way in ("page", "api", "dismiss-page", "dismiss-api", "still-live", "long-ago"):
+        suggestion = collage(person)
+        made[way] = (sharing.share_create(person, suggestion=suggestion, method=Method.WEB)[0], suggestion)
+    owner.post(reverse("feed:share_revoke", args=[made["page"][0].pk]))
+    api.delete(f"/api/v1/shares/{made['api'][0].pk}/")
+    owner.post(reverse("feed:dismiss", args=[made["dismiss-page"][1].pk]))
+    api.post(f"/api/v1/suggestions/{made['dismiss-api'][1].pk}/dismiss/")
+    sharing.share_revoke(made["long-ago"][0], method=Method.WEB, now=timezone.now() - timedelta(days=31))
+
+    ended = {made[way][0].pk: way for way in ("page", "api", "dismiss-page", "dismiss-api")}
+    listed = {row["id"]: row for row in api.get("/api/v1/shares/").json()["results"]}
+    rows = _page_rows(owner)
+    assert set(listed) == set(rows) == {*ended, made["still-live"][0].pk}
+    for pk, way in ended.items():
+        assert listed[pk]["state"] == "revoked" and listed[pk]["live"] is False, way
+        assert listed[pk]["revoked_at"], way
+        assert ">revoked<" in rows[pk] and "Revoke" not in rows[pk], way
+    live = made["still-live"][0].pk
+    assert listed[live]["state"] == "live" and listed[live]["revoked_at"] is None and "Revoke" in rows[live]
+
+    events = ConsentEvent.objects.filter(record__user=person, kind="unshare").order_by("at", "id")
+    assert [(e.method, e.detail) for e in events] == [
+        ("web", "A share link was revoked after 0 views."),
+        ("web", "A share link was revoked after 0 views."),
+        ("api", "A share link was revoked after 0 views."),
+        ("web", "A share link was revoked after 0 views, with the suggestion it showed."),
+        ("api", "A share link was revoked after 0 views, with the suggestion it showed."),
+    ]

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
+from consent.models import Method
 from suggestions import tasks
 from suggestions.feed import render as feed_render, selectors as feed_selectors, services as feed
 from suggestions.library import services
@@ -96,7 +97,7 @@ def test_a_dismissed_suggestion_never_returns(consenting, run_on_commit, private
     [dismissed] = run_on_commit(feed.suggestions_refresh, consenting.pk, today=TODAY).created
     dismissed.refresh_from_db()
     asset = dismissed.asset.name
-    run_on_commit(feed.suggestion_dismiss, dismissed)
+    run_on_commit(feed.suggestion_dismiss, dismissed, method=Method.WEB)
     assert not (private_storage / asset).exists()
     assert run_on_commit(feed.suggestions_refresh, consenting.pk, today=TODAY).created == []
     # Not even with more photos of the same event.
@@ -106,11 +107,13 @@ def test_a_dismissed_suggestion_never_returns(consenting, run_on_commit, private
 
 
 def test_the_occasion_of_a_day_is_gone_the_next_day(consenting, run_on_commit):
-    for year in (2019, 2021, 2022):
-        pictured(consenting, datetime(year, 6, 20, 12))
+    for minute in (0, 20, 40):
+        pictured(consenting, datetime(2021, 6, 20, 12, minute))
     [on_this_day] = run_on_commit(feed.suggestions_refresh, consenting.pk, today=TODAY).created
-    assert on_this_day.kind == "on_this_day"
-    assert run_on_commit(feed.suggestions_refresh, consenting.pk, today=TODAY + timedelta(days=1)).removed == 1
+    assert (on_this_day.kind, on_this_day.title) == ("on_this_day", "On this day in 2021")
+    next_day = run_on_commit(feed.suggestions_refresh, consenting.pk, today=TODAY + timedelta(days=1))
+    assert next_day.removed == 1 and [s.title for s in next_day.created] == ["This week, three years ago"]
+    assert run_on_commit(feed.suggestions_refresh, consenting.pk, today=TODAY + timedelta(days=4)).removed == 1
     assert not Suggestion.objects.exists()
 
 
@@ -270,5 +273,5 @@ def test_save_dismiss_and_seen_services(consenting):
     assert feed.suggestion_save(suggestion).state == "saved"
     assert feed.suggestion_seen(suggestion).state == "saved"  # seen never demotes a saved one
     assert Suggestion.objects.get(pk=suggestion.pk).state == "saved"
-    assert feed.suggestion_dismiss(suggestion).state == "dismissed"
+    assert feed.suggestion_dismiss(suggestion, method=Method.WEB).state == "dismissed"
     assert Suggestion.objects.get(pk=suggestion.pk).state == "dismissed"

@@ -9,6 +9,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from consent.models import Method
 from rollweb.api import errors
 from rollweb.storage import file_response
 
@@ -163,7 +164,7 @@ class SuggestionDismissView(APIView):
         responses={204: None, **errors(400, 401, 404, status_404=SUGGESTION_404)},
     )
     def post(self, request, pk):
-        services.suggestion_dismiss(_owned_suggestion(request, pk))
+        services.suggestion_dismiss(_owned_suggestion(request, pk), method=Method.API)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -27,10 +27,14 @@ TARGET_SCHEMA = {
 class ShareLinkSerializer(serializers.ModelSerializer):
     target = serializers.SerializerMethodField()
     live = serializers.SerializerMethodField(help_text="Shows its target now: not revoked or expired, and shareable.")
+    state = serializers.SerializerMethodField(
+        help_text="`live`; `revoked` (by you: revoked, or what it showed was dismissed; see `revoked_at`); "
+        "`expired`; or `unavailable` (not ended, but what it shows is not there now)."
+    )
 
     class Meta:
         model = ShareLink
-        fields = ["id", "target", "created_at", "expires_at", "revoked_at", "views", "live"]
+        fields = ["id", "target", "created_at", "expires_at", "revoked_at", "views", "state", "live"]
         read_only_fields = fields
 
     @extend_schema_field(TARGET_SCHEMA)
@@ -38,7 +42,11 @@ class ShareLinkSerializer(serializers.ModelSerializer):
         return {"suggestion": link.suggestion_id} if link.suggestion_id else {"rendition": link.rendition_id}
 
     def get_live(self, link) -> bool:
-        return selectors.share_state(link) == "live"
+        return self.get_state(link) == "live"
+
+    @extend_schema_field(serializers.ChoiceField(choices=selectors.STATES))
+    def get_state(self, link):
+        return selectors.share_state(link)
 
 
 class ShareCreatedSerializer(ShareLinkSerializer):
@@ -77,11 +85,12 @@ class ShareCollectionView(generics.GenericAPIView):
     @extend_schema(
         tags=["sharing"],
         operation_id="shares_list",
-        summary="Your share links, newest first (live and ended)",
+        summary="Your share links, newest first: live ones and those that ended in the last 30 days",
+        description="The same links as the privacy centre lists, in the same states.",
         responses={200: ShareLinkSerializer(many=True), **errors(400, 401)},
     )
     def get(self, request):
-        links = selectors.share_links_of(request.user).select_related("suggestion", "rendition")
+        links = selectors.shares_of(request.user)
         page = self.paginate_queryset(links)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

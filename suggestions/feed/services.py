@@ -24,7 +24,7 @@ from rollweb.queue import enqueue
 from rollweb.storage import delete_files
 
 from ..generators import drafts_for
-from ..models import Suggestion, SuggestionItem, SuggestionRefresh
+from ..models import Suggestion, SuggestionItem, SuggestionRefresh, YearReviewRequest
 from .selectors import library_snapshot
 from .signals import suggestion_dismissed
 
@@ -182,6 +182,23 @@ def suggestions_requeue_unrendered(now=None):
     return ids
 
 
+FIRST_REVIEW_YEAR = 1900
+
+
+class YearReviewRefused(ValueError):
+    pass
+
+
+def year_review_request(user_id, year, today=None):
+    """Ask for “Your <year>”: the worker's next refresh makes it. Raises YearReviewRefused for a year
+    after this one or before FIRST_REVIEW_YEAR (this year's comes by itself from 1 December)."""
+    today = today or timezone.localdate()
+    if not FIRST_REVIEW_YEAR <= year <= today.year:
+        raise YearReviewRefused(f"Choose a year from {FIRST_REVIEW_YEAR} to {today.year}.")
+    YearReviewRequest.objects.get_or_create(owner_id=user_id, year=year)
+    enqueue(REFRESH_SUGGESTIONS, user_id, False)
+
+
 def suggestion_save(suggestion):
     Suggestion.objects.filter(pk=suggestion.pk).update(state=Suggestion.State.SAVED, updated_at=timezone.now())
     suggestion.state = Suggestion.State.SAVED
@@ -190,9 +207,9 @@ def suggestion_save(suggestion):
     return suggestion
 
 
-def suggestion_dismiss(suggestion):
+def suggestion_dismiss(suggestion, method):
     """Dismiss for good: its visual is deleted, its fingerprint and topic are kept so that it is
-    never suggested again."""
+    never suggested again; `suggestion_dismissed` tells the rest, with how the person asked."""
     with transaction.atomic():
         row = Suggestion.objects.select_for_update().filter(pk=suggestion.pk).first()
         if row is None:
@@ -203,7 +220,7 @@ def suggestion_dismiss(suggestion):
         Suggestion.objects.filter(pk=row.pk).update(
             state=Suggestion.State.DISMISSED, asset="", asset_mime="", updated_at=timezone.now()
         )
-        suggestion_dismissed.send(sender=Suggestion, suggestion=row)
+        suggestion_dismissed.send(sender=Suggestion, suggestion=row, method=method)
     suggestion.state, suggestion.asset, suggestion.asset_mime = Suggestion.State.DISMISSED, "", ""
     return suggestion
 

@@ -2,5 +2,6 @@
 
 from django.dispatch import Signal
 
-# Sent inside the dismissing transaction, with `suggestion`: it is gone for good.
+# Sent inside the dismissing transaction, with `suggestion` (gone for good) and `method` (how the
+# person asked: web or api), so that what ends with it is recorded the same way.
 suggestion_dismissed = Signal()

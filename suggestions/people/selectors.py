@@ -11,7 +11,7 @@ from consent.models import Grant
 from consent.scopes import FACES
 
 from ..analysis import faces as face_analysis, images
-from ..models import Face, MediaItem, Person, face_crop_key
+from ..models import Face, MediaItem, PeoplePreference, Person, face_crop_key
 
 
 def face_crop(face, side=160):
@@ -71,3 +71,8 @@ def people_owners():
     """Ids of the people whose faces may be re-grouped: face recognition on and faces found."""
     with_consent = Grant.objects.current().filter(scope=FACES).values_list("record__user_id", flat=True)
     return sorted(set(Face.objects.filter(media__owner_id__in=with_consent).values_list("media__owner_id", flat=True)))
+
+
+def suggest_unnamed(owner_id):
+    """Whether memories may feature people the owner has not named (off until they say so)."""
+    return PeoplePreference.objects.filter(owner_id=owner_id, suggest_unnamed=True).exists()

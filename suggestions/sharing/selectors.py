@@ -17,6 +17,8 @@ from ..models import Rendition, ShareLink, Suggestion
 # How long an ended link stays listed in the privacy centre.
 ENDED_LISTED_FOR = timedelta(days=30)
 SHAREABLE_MIMES = ("image/jpeg", "video/mp4")
+# What share_state says of a link, on the page and in the API.
+STATES = ("live", "revoked", "expired", "unavailable")
 
 
 def share_target(link):

@@ -76,8 +76,10 @@ def share_create(user, *, suggestion=None, rendition=None, days=DEFAULT_DAYS, me
     return link, key
 
 
-def share_revoke(link, *, method, now=None):
-    """End a link at once. Returns whether it was live; revoking it again changes nothing."""
+def share_revoke(link, *, method, now=None, reason=""):
+    """End a link at once: the one way a person ends a link (the page, the API, or dismissing
+    what it shows), each listed and recorded alike. Returns whether it was live; revoking it
+    again changes nothing. `reason` completes the history's sentence (", with …")."""
     now = now or timezone.now()
     with transaction.atomic():
         if not ShareLink.objects.live(now).filter(pk=link.pk).update(revoked_at=now):
@@ -87,7 +89,7 @@ def share_revoke(link, *, method, now=None):
             link.owner,
             ConsentEvent.Kind.UNSHARE,
             method=method,
-            detail=f"A share link was revoked after {plural(link.views, 'view')}.",
+            detail=f"A share link was revoked after {plural(link.views, 'view')}{reason}.",
             now=now,
         )
     return True
@@ -128,6 +130,8 @@ def forget_media_on(sender, item, **kwargs):
     shares_forget_media(item)
 
 
-def links_end_on_dismissal(sender, suggestion, **kwargs):
-    """Receiver of the feed's suggestion_dismissed: its links end at once."""
-    ShareLink.objects.live().filter(suggestion_id=suggestion.pk).update(revoked_at=timezone.now())
+def links_end_on_dismissal(sender, suggestion, method, **kwargs):
+    """Receiver of the feed's suggestion_dismissed: its links are revoked with it, listed and
+    recorded as any revocation is."""
+    for link in ShareLink.objects.live().filter(suggestion_id=suggestion.pk):
+        share_revoke(link, method=method, reason=", with the suggestion it showed")
