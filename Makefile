@@ -23,17 +23,20 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
-var/secret_key:
-	mkdir -p var
+VAR_DIR ?= var
+
+$(VAR_DIR)/secret_key:
+	mkdir -p $(VAR_DIR)
 	umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
-# The default engine: SQLite, private storage and a filesystem broker, all under var/.
-run: install var/secret_key
-	@export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}" HOST=$(HOST) PORT=$(PORT); \
+# The default engine: SQLite, private storage and a filesystem broker, all under var/. The
+# Procfile's processes run under supervisor, which restarts any that dies (rollweb/supervise.py).
+run: install $(VAR_DIR)/secret_key
+	@export SECRET_KEY="$${SECRET_KEY:-$$(cat $(VAR_DIR)/secret_key)}" HOST=$(HOST) PORT=$(PORT) VAR_DIR=$(abspath $(VAR_DIR)); \
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py collectstatic --noinput --verbosity 0 && \
-	echo "" && echo "  rollweb is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the worker)" && echo "" && \
-	exec honcho --no-colour start --procfile Procfile
+	echo "" && echo "  rollweb is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops the web server, the worker and beat)" && echo "" && \
+	exec $(PY) -m rollweb.supervise Procfile
 
 # make test runs two tiers and fails if either fails:
 #  - unit: SQLite, local private storage, tasks run in the test's process (never a service);

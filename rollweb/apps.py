@@ -7,9 +7,13 @@ class RollwebConfig(AppConfig):
 
     def ready(self):
         # The user model and what uses it can be imported only once the apps are ready.
+        from celery.signals import worker_ready, worker_shutdown
         from django.contrib.auth import get_user_model
         from django.db.models.signals import pre_delete
 
         from .auth import sign_in_records_forget
+        from .workers import on_worker_ready, on_worker_shutdown
 
         pre_delete.connect(sign_in_records_forget, sender=get_user_model(), dispatch_uid="rollweb.sign_in_records")
+        worker_ready.connect(on_worker_ready, dispatch_uid="rollweb.heartbeat_start")
+        worker_shutdown.connect(on_worker_shutdown, dispatch_uid="rollweb.heartbeat_stop")

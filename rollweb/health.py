@@ -1,4 +1,6 @@
-"""Reachability checks for /healthz: the database, the broker and the storage."""
+"""/healthz: the database, the broker and the storage, which the web needs to serve; and
+whether a worker is alive, which it reports but does not fail on (a load balancer must not drop
+a web server because a worker elsewhere is down)."""
 
 import uuid
 
@@ -7,6 +9,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 
 from .celery import app as celery_app
+from .workers import workers_state
 
 
 def check_database():
@@ -37,3 +40,11 @@ def run_checks():
         else:
             results[name] = "ok"
     return results
+
+
+def worker_status():
+    """"ok", or why no worker is known to be running; never raises."""
+    try:
+        return workers_state().summary
+    except Exception as exc:
+        return f"unknown: {exc.__class__.__name__}"

@@ -20,3 +20,19 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return self.device_name or f"token {self.pk}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A Celery worker that runs (or ran lately): it sets beat_at every WORKER_HEARTBEAT_SECONDS
+    and removes its row when it stops; a killed worker's row stays with its last beat."""
+
+    name = models.CharField(max_length=200, unique=True)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-beat_at"]
+
+    def __str__(self):
+        return self.name

@@ -5,12 +5,17 @@ Counts and states, never content: no picture, preview, face, place or name comes
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Count, IntegerField, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from consent.models import Export
 from suggestions.models import Face, MediaItem, Person, Suggestion
+
+from .broker import set_aside_count, set_aside_folder
+from .models import WorkerHeartbeat
+from .workers import workers_state
 
 
 def _queue(model, waiting, running, failed, failed_at, hour_ago, now):
@@ -33,6 +38,26 @@ def queue_health(now=None):
         "media": _queue(MediaItem, media.UPLOADED, media.PROCESSING, media.FAILED, "analyzed_at", hour_ago, now),
         "exports": _queue(Export, exports.QUEUED, exports.RUNNING, exports.FAILED, "finished_at", hour_ago, now),
         "at": now,
+    }
+
+
+def workers_health(now=None):
+    """The workers' heartbeats, and the messages the default broker set aside as unreadable
+    (None on Redis or RabbitMQ, which have no such folder)."""
+    now = now or timezone.now()
+    silent_after = timedelta(seconds=settings.WORKER_SILENT_SECONDS)
+    workers = [
+        {"name": row.name, "pid": row.pid, "started_at": row.started_at, "beat_at": row.beat_at,
+         "alive": row.beat_at >= now - silent_after}
+        for row in WorkerHeartbeat.objects.all()
+    ]
+    broker_dir = settings.BROKER_DIR
+    return {
+        "state": workers_state(now),
+        "workers": workers,
+        "heartbeat_seconds": settings.WORKER_HEARTBEAT_SECONDS,
+        "set_aside": set_aside_count(broker_dir) if broker_dir else None,
+        "set_aside_folder": set_aside_folder(broker_dir) if broker_dir else None,
     }
 
 

@@ -275,17 +275,19 @@ PROCESSING_LEASE_SECONDS = env_int("PROCESSING_LEASE_SECONDS", 600, minimum=1)
 # e.g. the broker was down when it was uploaded).
 REQUEUE_AFTER_SECONDS = env_int("REQUEUE_AFTER_SECONDS", 60, minimum=1)
 
-# Celery. The default broker is kombu's filesystem transport under var/: no server needed.
+# Celery. The default broker is a folder under var/ (rollweb/broker.py: kombu's filesystem
+# transport with atomic writes, acknowledgements and unreadable messages set aside): no server.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+BROKER_DIR = None
 if CELERY_BROKER_URL.startswith("filesystem://"):
     BROKER_DIR = VAR_DIR / "broker"
     for folder in (BROKER_DIR, VAR_DIR / "broker-control"):
         folder.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT = "rollweb.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR),
         "data_folder_out": str(BROKER_DIR),
         "control_folder": str(VAR_DIR / "broker-control"),
-        "store_processed": False,
         # kombu looks for new messages this often (default 1 s): a pool process that finished
         # waited up to that long for its next photo, a third of the worker's time in a busy
         # run (bench/throughput.py). Listing the folder 50 times a second costs little.
@@ -299,6 +301,15 @@ else:
         "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10, minimum=1),
         "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10, minimum=1),
     }
+# Each worker records a heartbeat this often; /healthz and the operators' page say when none has
+# for WORKER_SILENT_SECONDS.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
+WORKER_SILENT_SECONDS = env_int("WORKER_SILENT_SECONDS", 30, minimum=2)
+if WORKER_SILENT_SECONDS <= WORKER_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        f"WORKER_SILENT_SECONDS ({WORKER_SILENT_SECONDS}) must be longer than WORKER_HEARTBEAT_SECONDS "
+        f"({WORKER_HEARTBEAT_SECONDS}), or a live worker would look silent between two heartbeats."
+    )
 # Several deployments (or test runs) can share one broker, each on its own queue.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -14,7 +14,7 @@ from suggestions.feed import views as feed_views
 
 from .api import AuthRateThrottle
 from .forms import SignupForm
-from .health import run_checks
+from .health import run_checks, worker_status
 
 
 def home(request):
@@ -55,7 +55,8 @@ def _signup_refused(request, wait):
 def healthz(request):
     results = run_checks()
     healthy = all(value == "ok" for value in results.values())
-    return JsonResponse({"status": "ok" if healthy else "degraded", **results}, status=200 if healthy else 503)
+    body = {"status": "ok" if healthy else "degraded", **results, "worker": worker_status()}
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 @method_decorator(csp_update({"style-src": [NONCE]}), name="get")

@@ -26,6 +26,7 @@ def analyze_media(item_id):
 def requeue_stuck_media():
     backfill.backfill_requeue_stalled()
     edits.renditions_requeue_pending()
+    feed.suggestions_requeue_unrendered()
     return len(library.media_requeue_stuck())
 
 

@@ -14,6 +14,7 @@ from consent import scopes
 from consent.export import export_build, export_request
 from consent.models import ConsentEvent, ConsentRecord, Export, Grant
 from rollweb.operators import queue_health
+from rollweb.workers import heartbeat_record
 from suggestions.models import MediaItem
 
 from .conftest import grant, jpeg_bytes, upload_and_analyze, upload_file
@@ -165,3 +166,25 @@ def test_deactivating_an_account_is_logged_and_nothing_else_changes(client, oper
     assert entry.user == operator and "Active" in entry.get_change_message()
     assert ConsentEvent.objects.filter(record__user=customer, method="web").exists()
     assert not ConsentEvent.objects.filter(record__user=customer).exclude(method="web").exists()
+
+
+def test_workers_and_set_aside_messages_on_the_admin_index(client, operator, settings, tmp_path):
+    settings.BROKER_DIR = tmp_path
+    client.force_login(operator)
+    html = client.get(reverse("admin:index")).content.decode()
+    assert "No worker has sent a heartbeat. Uploads, exports and renders are kept and wait" in html
+    (tmp_path / "bad").mkdir()
+    for name in ("1_a.celery.msg", "2_b.celery.msg", "3_c.celery.msg"):
+        (tmp_path / "bad" / name).write_bytes(b"")
+    now = timezone.now()
+    heartbeat_record("celery@gone", now - timedelta(hours=1), now=now - timedelta(minutes=2))
+    html = client.get(reverse("admin:index")).content.decode()
+    assert re.search(r"No worker has sent a heartbeat for 12\d s\.", html)
+    row = re.search(r"celery@gone</th>(.*?)</tr>", html, re.S).group(1)
+    assert "silent" in row
+    set_aside = re.search(r"Unreadable messages set aside by the broker</th><td>(\d+)</td>", html).group(1)
+    assert set_aside == "3"
+    heartbeat_record("celery@here", now)
+    html = client.get(reverse("admin:index")).content.decode()
+    assert 'id="no-worker"' not in html
+    assert "running" in re.search(r"celery@here</th>(.*?)</tr>", html, re.S).group(1)

@@ -152,8 +152,8 @@ def test_analysis_asks_for_one_debounced_refresh(user, run_on_commit, monkeypatc
     assert run_on_commit(feed.suggestions_queue_due, asked - timedelta(seconds=1)) == []
     assert run_on_commit(feed.suggestions_queue_due, asked) == [user.pk]
     assert queued == [(user.pk,)]
-    assert feed.suggestions_refresh_due(user.pk) is not None  # the queued task's work, once
-    assert feed.suggestions_refresh_due(user.pk) is None
+    assert feed.suggestions_refresh_due(user.pk, now=asked) is not None  # the queued task's work, once
+    assert feed.suggestions_refresh_due(user.pk, now=asked) is None
     assert SuggestionRefresh.objects.get(owner=user).due_at is None
     assert run_on_commit(feed.suggestions_queue_due, asked + timedelta(hours=1)) == []
     run_on_commit(feed.suggestions_refresh_soon, user.pk)  # the next batch asks again
@@ -165,6 +165,58 @@ def test_a_lost_refresh_stays_due_and_is_queued_again(user, monkeypatch):
     monkeypatch.setattr(tasks.refresh_suggestions, "apply_async", lambda args: queued.append(args))
     SuggestionRefresh.objects.create(owner=user, due_at=timezone.now() - timedelta(minutes=30))
     assert feed.suggestions_queue_due() == [user.pk]
+
+
+def test_a_refresh_whose_worker_died_is_due_again_when_its_lease_ends(user, monkeypatch):
+    grant(user, "library")
+    now = timezone.now()
+    SuggestionRefresh.objects.create(owner=user, due_at=now)
+
+    def killed(user_id):
+        raise SystemExit("the worker's process is gone")  # not an Exception: nothing runs after it
+
+    monkeypatch.setattr(feed, "suggestions_refresh", killed)
+    with pytest.raises(SystemExit):
+        feed.suggestions_refresh_due(user.pk, now=now)
+    monkeypatch.undo()
+    assert feed.suggestions_refresh_due(user.pk, now=now) is None  # the redelivered task: still claimed
+    lease = feed.refresh_lease()
+    assert feed.suggestions_queue_due(now + lease - timedelta(seconds=1)) == []
+    monkeypatch.setattr(tasks.refresh_suggestions, "apply_async", lambda args: None)
+    assert feed.suggestions_queue_due(now + lease) == [user.pk]
+    assert feed.suggestions_refresh_due(user.pk, now=now + lease) is not None
+    assert SuggestionRefresh.objects.get(owner=user).due_at is None
+
+
+def test_a_refresh_asked_for_while_one_runs_still_happens(user, monkeypatch):
+    grant(user, "library")
+    now = timezone.now()
+    SuggestionRefresh.objects.create(owner=user, due_at=now)
+    running = feed.suggestions_refresh
+
+    def refresh_while_a_photo_is_analysed(user_id):
+        feed.suggestions_refresh_soon(user_id)
+        return running(user_id)
+
+    monkeypatch.setattr(feed, "suggestions_refresh", refresh_while_a_photo_is_analysed)
+    assert feed.suggestions_refresh_due(user.pk, now=now) is not None
+    due = SuggestionRefresh.objects.get(owner=user).due_at
+    assert due is not None and due < now + feed.refresh_lease()
+
+
+def test_the_sweeper_queues_again_renders_that_were_lost(consenting, run_on_commit, private_storage):
+    outing(consenting)
+    [lost] = feed.suggestions_refresh(consenting.pk, today=TODAY).created  # its render never ran
+    now = timezone.now()
+    old = SuggestionFactory(owner=consenting, kind="trip")
+    dismissed = SuggestionFactory(owner=consenting, state="dismissed")
+    Suggestion.objects.filter(pk=old.pk).update(created_at=now - timedelta(days=2), updated_at=now - timedelta(days=2))
+    Suggestion.objects.filter(pk__in=[lost.pk, dismissed.pk]).update(updated_at=now - timedelta(minutes=11))
+    assert run_on_commit(feed.suggestions_requeue_unrendered, now=now - timedelta(minutes=1)) == []  # not yet
+    assert run_on_commit(feed.suggestions_requeue_unrendered, now=now) == [lost.pk]
+    lost.refresh_from_db()
+    assert lost.asset and (private_storage / lost.asset.name).stat().st_size > 0
+    assert run_on_commit(feed.suggestions_requeue_unrendered, now=now + timedelta(minutes=30)) == []
 
 
 def test_the_daily_run_refreshes_everyone_whose_library_is_kept(user, other_user, run_on_commit, monkeypatch):

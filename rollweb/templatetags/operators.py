@@ -1,10 +1,15 @@
 from django import template
 
-from rollweb.operators import queue_health as health
+from rollweb import operators
 
 register = template.Library()
 
 
 @register.simple_tag
 def queue_health():
-    return health()
+    return operators.queue_health()
+
+
+@register.simple_tag
+def workers_health():
+    return operators.workers_health()

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from consent.models import Grant
@@ -32,6 +33,10 @@ logger = logging.getLogger(__name__)
 REPLACEABLE = (Suggestion.State.NEW, Suggestion.State.SEEN)
 RENDER_SUGGESTION = "suggestions.tasks.render_suggestion"
 REFRESH_SUGGESTIONS = "suggestions.tasks.refresh_suggestions"
+# A suggestion still without its visual this long after it was made (or last queued) is queued
+# again; one still without after RENDER_GIVE_UP is left as it is (its photos may be unreadable).
+RENDER_RETRY = timedelta(minutes=10)
+RENDER_GIVE_UP = timedelta(days=1)
 
 
 @dataclass
@@ -115,18 +120,34 @@ def suggestions_refresh_soon(user_id, now=None):
         except IntegrityError:
             pass
     due = now + timedelta(seconds=settings.SUGGESTIONS_DEBOUNCE_SECONDS)
-    return bool(SuggestionRefresh.objects.filter(owner_id=user_id, due_at__isnull=True).update(due_at=due))
+    # A running refresh's lease ends later than `due`: it may have read the library before this
+    # change, so the next refresh is due as usual rather than when the lease ends.
+    waiting = SuggestionRefresh.objects.filter(Q(due_at__isnull=True) | Q(due_at__gt=due), owner_id=user_id)
+    return bool(waiting.update(due_at=due))
 
 
-def suggestions_refresh_due(user_id):
-    """Run the refresh that suggestions_refresh_soon asked for, once, whichever task gets here first."""
-    if not SuggestionRefresh.objects.filter(owner_id=user_id, due_at__isnull=False).update(due_at=None):
+def refresh_lease():
+    """How long a refresh holds its claim; always longer than the debounce (see refresh_soon)."""
+    return timedelta(seconds=max(600, 2 * settings.SUGGESTIONS_DEBOUNCE_SECONDS))
+
+
+def suggestions_refresh_due(user_id, now=None):
+    """Run the refresh that suggestions_refresh_soon asked for, once, whichever task gets here first.
+
+    It claims the refresh with a lease rather than clearing it: if its worker dies mid-way (a
+    redelivered task then finds it claimed), the refresh is due again when the lease ends and
+    suggestions_queue_due queues it."""
+    now = now or timezone.now()
+    lease = now + refresh_lease()
+    if not SuggestionRefresh.objects.filter(owner_id=user_id, due_at__lte=now).update(due_at=lease):
         return None
     try:
-        return suggestions_refresh(user_id)
+        result = suggestions_refresh(user_id)
     except Exception:
-        SuggestionRefresh.objects.filter(owner_id=user_id, due_at__isnull=True).update(due_at=timezone.now())
+        SuggestionRefresh.objects.filter(owner_id=user_id, due_at=lease).update(due_at=timezone.now())
         raise
+    SuggestionRefresh.objects.filter(owner_id=user_id, due_at=lease).update(due_at=None)
+    return result
 
 
 def suggestions_queue_due(now=None):
@@ -145,6 +166,20 @@ def suggestions_refresh_everyone():
     for user_id in sorted(ids):
         enqueue(REFRESH_SUGGESTIONS, user_id, False)
     return len(ids)
+
+
+def suggestions_requeue_unrendered(now=None):
+    """Queue again the renders whose task was lost (the broker lost it, or it could not be queued),
+    each at most every RENDER_RETRY. Returns the ids."""
+    now = now or timezone.now()
+    lost = Suggestion.objects.not_dismissed().filter(
+        asset="", created_at__gte=now - RENDER_GIVE_UP, updated_at__lt=now - RENDER_RETRY
+    )
+    ids = list(lost.values_list("pk", flat=True)[:500])
+    Suggestion.objects.filter(pk__in=ids).update(updated_at=now)
+    for pk in ids:
+        enqueue(RENDER_SUGGESTION, pk)
+    return ids
 
 
 FIRST_REVIEW_YEAR = 1900
