@@ -1,0 +1,141 @@
+"""The library as a timeline: newest first by when each item was taken, read in keyset pages.
+
+An item sorts by its capture time when the person lets rollweb use capture times (`time`) and it
+has one, otherwise by when it was uploaded. Pages continue from a position (the sort time and id
+of the last item shown) instead of an OFFSET, so a page costs the same at item 20,000 as at item 1
+and nothing is skipped or repeated while items are added or deleted between pages.
+"""
+
+import base64
+import binascii
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone as dt_timezone
+
+from django.db.models import DateTimeField, F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from consent.scopes import LOCATION, TIME
+
+from ..models import MediaItem, local_capture_time
+
+# What a tile and a day header need, and the sort columns: nothing else is read.
+TILE_COLUMNS = (
+    "id", "owner_id", "kind", "status", "original_name", "width", "height", "duration_s", "thumb_small",
+    "thumb_large", "captured_at", "captured_offset", "created_at", "place",
+)
+
+
+def sort_key(uses_time):
+    """The expression the timeline sorts by; with `time` it matches the index media_timeline_idx."""
+    if uses_time:
+        return Coalesce("captured_at", "created_at", output_field=DateTimeField())
+    return F("created_at")
+
+
+class BadCursor(ValueError):
+    """A cursor the server did not give out."""
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a page ends: the sort time and id of its last item."""
+
+    at: datetime
+    pk: int
+
+    def encode(self):
+        micros = int(self.at.timestamp() * 1_000_000)
+        return base64.urlsafe_b64encode(f"{micros}.{self.pk}".encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text):
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("ascii")
+            micros, pk = (int(part) for part in raw.split("."))
+            at = datetime.fromtimestamp(micros / 1_000_000, tz=dt_timezone.utc)
+        except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError, OSError):
+            raise BadCursor("This cursor is not one the server gave out; start again without it.") from None
+        if pk < 0:
+            raise BadCursor("This cursor is not one the server gave out; start again without it.")
+        return cls(at=at, pk=pk)
+
+
+def timeline_items(user, grants, queryset=None):
+    """The person's items in timeline order (newest first), each with its sort time as `sort_at`."""
+    uses_time = TIME in grants
+    items = (queryset if queryset is not None else MediaItem.objects).filter(owner=user)
+    return items.annotate(sort_at=sort_key(uses_time)).order_by("-sort_at", "-id")
+
+
+def page_after(items, after, size):
+    """Up to `size` items of an ordered timeline after `after` (a Position or None), and where the
+    next page starts (None on the last page). One query."""
+    if after is not None:
+        items = items.filter(Q(sort_at__lt=after.at) | Q(sort_at=after.at, id__lt=after.pk))
+    rows = list(items[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    if not more:
+        return rows, None
+    last = rows[-1]
+    at, pk = (last["sort_at"], last["id"]) if isinstance(last, dict) else (last.sort_at, last.pk)
+    return rows, Position(at=at, pk=pk)
+
+
+@dataclass
+class Day:
+    """Items of one day, taken that day (`uploaded` false) or without a capture time and uploaded then."""
+
+    day: date
+    uploaded: bool
+    items: list = field(default_factory=list)
+    place: str = ""
+
+    @property
+    def key(self):
+        return f"{self.day.isoformat()}{'-u' if self.uploaded else ''}"
+
+    @property
+    def size(self):
+        """How wide the day is drawn beside others: its tile count, up to a full row (7)."""
+        return min(len(self.items), 7)
+
+    @property
+    def month(self):
+        return self.day.replace(day=1)
+
+
+def day_of(item, uses_time):
+    """The calendar day an item belongs to and whether that is its upload day."""
+    if uses_time and item.captured_at is not None:
+        return local_capture_time(item.captured_at, item.captured_offset).date(), False
+    return timezone.localdate(item.created_at), True
+
+
+def days(items, grants):
+    """Consecutive items of the same day grouped, each day named by its most frequent place
+    (only with `location`)."""
+    uses_time, uses_location = TIME in grants, LOCATION in grants
+    grouped = []
+    for item in items:
+        day, uploaded = day_of(item, uses_time)
+        if not grouped or (grouped[-1].day, grouped[-1].uploaded) != (day, uploaded):
+            grouped.append(Day(day=day, uploaded=uploaded))
+        grouped[-1].items.append(item)
+    if uses_location:
+        for group in grouped:
+            places = Counter(item.place for item in group.items if item.place)
+            group.place = places.most_common(1)[0][0] if places else ""
+    return grouped
+
+
+def months(grouped):
+    """Days gathered under their month, in order: [(first day of the month, [Day, …]), …]."""
+    gathered = []
+    for group in grouped:
+        if not gathered or gathered[-1][0] != group.month:
+            gathered.append((group.month, []))
+        gathered[-1][1].append(group)
+    return gathered
