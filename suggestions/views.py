@@ -17,7 +17,7 @@ from .analysis import themes
 from .analysis.filetypes import SUPPORTED
 from .backfill import LABELS as BACKFILL_LABELS
 from .backfill import backfills_running
-from .library.timeline_views import timeline_context
+from .library.timeline_views import scrubber_context, timeline_context
 from .models import Backfill, MediaItem, Rendition
 from .storage import file_response
 
@@ -55,6 +55,7 @@ def library(request):
         "suggestions/library.html",
         {
             **context,
+            **scrubber_context(request, grants, context["status"]),
             "statuses": MediaItem.Status.choices,
             "can_upload": LIBRARY in grants,
             "library_scope": SCOPES[LIBRARY],

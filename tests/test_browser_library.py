@@ -68,6 +68,26 @@ def scroll_for_older(steps):
     steps.shot("scrolled-older")
 
 
+def jump_three_years_back(steps, viewport):
+    """Desktop: the month bar of June 2022; phone: the year 2022 (its newest month)."""
+    page = steps.page
+    page.evaluate("window.scrollTo(0, 0)")
+    if viewport == "phone":
+        link, month, title = page.locator(".scrub-year-link", has_text="2022"), "2022-12", "December 2022"
+    else:
+        link, month, title = page.get_by_role("link", name=re.compile(r"^June 2022, \d+ items?$")), "2022-06", "June 2022"
+    link.click()
+    page.wait_for_url(re.compile(rf"month={month}$"))
+    page.wait_for_function("t => document.querySelector('.tl-month-head').textContent === t", arg=title)
+    visible_tiles_decoded(steps)
+    assert page.locator(".scrubber [aria-current]").first.is_visible()
+    steps.shot("jumped-to-" + month)
+    page.go_back()
+    page.wait_for_function("() => document.querySelector('.tl-month-head').textContent === 'July 2025'")
+    page.go_forward()
+    page.wait_for_function("t => document.querySelector('.tl-month-head').textContent === t", arg=title)
+
+
 def plain_pages_without_javascript(chromium, viewport, base, folder, username):  # noqa: F811
     context = chromium.new_context(java_script_enabled=False, **VIEWPORTS[viewport])
     steps = Steps(context.new_page(), base, folder)
@@ -81,6 +101,10 @@ def plain_pages_without_javascript(chromium, viewport, base, folder, username): 
         assert len(second) == 120 and not set(first) & set(second)
         assert steps.page.locator("text=↑ Newest").is_visible()
         steps.shot("no-javascript-older-page")
+        steps.page.click(".scrub-year-link:has-text('2021')")
+        assert steps.page.url.endswith("month=2021-12")
+        assert steps.page.locator(".tl-month-head").first.inner_text() == "December 2021"
+        steps.shot("no-javascript-scrubber")
     finally:
         context.close()
 
@@ -101,6 +125,7 @@ def test_a_long_library(viewport, chromium, live_server, bucket):  # noqa: F811
         open_the_timeline(steps)
         no_sideways_scrolling(steps, viewport)
         scroll_for_older(steps)
+        jump_three_years_back(steps, viewport)
         plain_pages_without_javascript(chromium, viewport, live_server.url, folder, username)
     finally:
         context.close()

@@ -33,11 +33,9 @@
     while (fragment.firstChild) { timeline.appendChild(fragment.firstChild); }
   }
 
-  function loadMore(pager) {
-    if (loading || !pager.dataset.next) { return; }
-    loading = true;
-    pager.setAttribute("aria-busy", "true");
-    fetch(pager.dataset.next, {credentials: "same-origin"})
+  // A page of the timeline, parsed but not yet in the document.
+  function fragment(url) {
+    return fetch(url, {credentials: "same-origin"})
       .then(function (response) {
         if (!response.ok) { throw new Error(response.status); }
         return response.text();
@@ -45,8 +43,18 @@
       .then(function (html) {
         var template = document.createElement("template");
         template.innerHTML = html;
+        return template.content;
+      });
+  }
+
+  function loadMore(pager) {
+    if (loading || !pager.dataset.next) { return; }
+    loading = true;
+    pager.setAttribute("aria-busy", "true");
+    fragment(pager.dataset.next)
+      .then(function (content) {
         pager.remove();
-        append(template.content);
+        append(content);
         watch();
       })
       .catch(function () { pager.removeAttribute("aria-busy"); })
@@ -68,4 +76,47 @@
     });
   }, {rootMargin: "1200px 0px"});
   watch();
+
+  // -- scrubber: load the chosen month in place, with its URL in the history ----------------
+  var scrubber = document.getElementById("scrubber");
+
+  function mark(search) {
+    var month = new URLSearchParams(search).get("month") || "";
+    Array.prototype.forEach.call(scrubber.querySelectorAll("a"), function (link) {
+      var target = new URLSearchParams(link.search).get("month") || "";
+      var year = link.classList.contains("scrub-year-link");
+      var current = year ? month.slice(0, 4) === target.slice(0, 4) && month : target === month;
+      if (current) { link.setAttribute("aria-current", "true"); } else { link.removeAttribute("aria-current"); }
+    });
+  }
+
+  function show(search, focus) {
+    var url = window.location.pathname + search + (search ? "&" : "?") + "fragment=1";
+    timeline.setAttribute("aria-busy", "true");
+    return fragment(url)
+      .then(function (content) {
+        observer.disconnect();
+        timeline.replaceChildren(content);
+        timeline.removeAttribute("aria-busy");
+        mark(search);
+        watch();
+        timeline.scrollIntoView({block: "start"});
+        var head = timeline.querySelector(".tl-month-head");
+        if (focus && head) { head.setAttribute("tabindex", "-1"); head.focus({preventScroll: true}); }
+      });
+  }
+
+  if (scrubber && window.history.pushState && "URLSearchParams" in window) {
+    scrubber.addEventListener("click", function (event) {
+      var link = event.target.closest("a");
+      if (!link || event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) { return; }
+      event.preventDefault();
+      show(link.search, true)
+        .then(function () { window.history.pushState({timeline: link.search}, "", link.search); })
+        .catch(function () { window.location.href = link.href; });
+    });
+    window.addEventListener("popstate", function () {
+      show(window.location.search, false).catch(function () { window.location.reload(); });
+    });
+  }
 })();

@@ -18,9 +18,27 @@ from ..library import timeline
 from . import serializers as s
 
 
+class MonthField(serializers.CharField):
+    def to_internal_value(self, data):
+        try:
+            return timeline.parse_month(super().to_internal_value(data))
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+
 class TimelineQuerySerializer(serializers.Serializer):
     cursor = serializers.CharField(required=False, help_text="The `next` of the previous page, as given.")
+    month = MonthField(required=False, help_text="Only this month (YYYY-MM), newest first.")
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
+
+
+class MonthCountSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM")
+    count = serializers.IntegerField()
+
+
+class MonthListSerializer(serializers.Serializer):
+    results = MonthCountSerializer(many=True)
 
 
 class TimelinePageSerializer(serializers.Serializer):
@@ -33,6 +51,22 @@ def _position(cursor):
         return timeline.Position.decode(cursor) if cursor else None
     except timeline.BadCursor as exc:
         raise ValidationError({"cursor": [str(exc)]}) from None
+
+
+class TimelineMonthsView(APIView):
+    @extend_schema(
+        tags=["media"],
+        operation_id="timeline_months",
+        summary="How many items each month holds, newest first",
+        description=(
+            "Months by capture time with consent to time, otherwise by upload time (as the timeline sorts). "
+            "Months without items are left out."
+        ),
+        responses={200: MonthListSerializer, **errors(401)},
+    )
+    def get(self, request):
+        counts = timeline.month_counts(request.user, active_grants(request.user.pk))
+        return Response({"results": [{"month": f"{month:%Y-%m}", "count": count} for month, count in counts]})
 
 
 class TimelineItemsView(APIView):
@@ -54,6 +88,8 @@ class TimelineItemsView(APIView):
         after = _position(query.validated_data.get("cursor"))
         grants = active_grants(request.user.pk)
         items = timeline.timeline_items(request.user, grants).values(*s.MediaItemSerializer.columns, "sort_at")
+        if "month" in query.validated_data:
+            items = timeline.in_month(items, query.validated_data["month"])
         rows, next_position = timeline.page_after(items, after, query.validated_data["page_size"])
         context = {"request": request, "faces": s.face_rows([row["id"] for row in rows])}
         next_url = None

@@ -11,6 +11,7 @@ urlpatterns = [
     path("media/<int:pk>/thumbnail/", views.MediaThumbnailView.as_view(), name="api-media-thumbnail"),
     path("media/<int:pk>/original/", views.MediaOriginalView.as_view(), name="api-media-original"),
     path("media/<int:pk>/ledger/", views.MediaLedgerView.as_view(), name="api-media-ledger"),
+    path("timeline/", timeline.TimelineMonthsView.as_view(), name="api-timeline"),
     path("timeline/items/", timeline.TimelineItemsView.as_view(), name="api-timeline-items"),
     path("people/", views.PeopleListView.as_view(), name="api-people"),
     path("people/<int:pk>/", views.PersonView.as_view(), name="api-person"),

@@ -7,13 +7,14 @@ and nothing is skipped or repeated while items are added or deleted between page
 """
 
 import base64
+import re
 import binascii
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone as dt_timezone
 
-from django.db.models import DateTimeField, F, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Count, DateTimeField, F, Q
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from consent.scopes import LOCATION, TIME
@@ -139,3 +140,78 @@ def months(grouped):
             gathered.append((group.month, []))
         gathered[-1][1].append(group)
     return gathered
+
+
+def month_bounds(month):
+    """The sort-time range of a month (a date on its first day): [start, start of the next)."""
+    start = datetime(month.year, month.month, 1, tzinfo=dt_timezone.utc)
+    following = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=dt_timezone.utc)
+    return start, following
+
+
+def in_month(items, month):
+    """Only the items of a timeline that sort into `month`."""
+    start, following = month_bounds(month)
+    return items.filter(sort_at__gte=start, sort_at__lt=following)
+
+
+def from_month(month):
+    """The position a timeline starts from to show `month` first, then everything older."""
+    return Position(at=month_bounds(month)[1], pk=0)
+
+
+def month_counts(user, grants, status=None):
+    """[(first day of the month, items), …] newest first: what the scrubber draws. One query."""
+    items = MediaItem.objects.filter(owner=user)
+    if status:
+        items = items.filter(status=status)
+    counted = (
+        items.annotate(month=TruncMonth(sort_key(TIME in grants), tzinfo=dt_timezone.utc))
+        .values("month")
+        .annotate(count=Count("id"))
+        .order_by("-month")
+    )
+    return [(row["month"].date(), row["count"]) for row in counted]
+
+
+MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
+
+
+def parse_month(text):
+    """'2025-06' as the first day of that month; ValueError for anything else."""
+    if not MONTH.fullmatch(text):
+        raise ValueError("A month is written YYYY-MM, for example 2025-06.")
+    try:
+        return date(int(text[:4]), int(text[5:]), 1)
+    except ValueError:
+        raise ValueError(f"There is no month {text}.") from None
+
+
+@dataclass
+class ScrubYear:
+    """One year of the scrubber: its total and its twelve months as (month, count, size 0–4)."""
+
+    year: int
+    count: int = 0
+    months: list = field(default_factory=list)
+
+    @property
+    def latest(self):
+        """The newest month with items: where the year's link goes."""
+        return max(month for month, count, _ in self.months if count)
+
+
+def scrubber(counts):
+    """Years newest first, each with its twelve months January first, sized against the busiest month."""
+    busiest = max((count for _, count in counts), default=1)
+    by_month = dict(counts)
+    years = []
+    for year in sorted({month.year for month, _ in counts}, reverse=True):
+        row = ScrubYear(year=year)
+        for number in range(1, 13):
+            count = by_month.get(date(year, number, 1), 0)
+            size = 0 if not count else max(1, -(-4 * count // busiest))
+            row.months.append((date(year, number, 1), count, size))
+            row.count += count
+        years.append(row)
+    return years

@@ -1,4 +1,5 @@
-"""The timeline part of the library page: one keyset page of days, as a whole page or a fragment."""
+"""The timeline part of the library page: one keyset page of days (from the newest, from a cursor,
+or from a chosen month) and the scrubber, as a whole page or a fragment."""
 
 from django.core.exceptions import BadRequest
 from django.utils.http import urlencode
@@ -14,26 +15,40 @@ def _query(status, **more):
     return urlencode({key: value for key, value in {"status": status, **more}.items() if value})
 
 
+def _start(request):
+    """Where the page starts: (Position or None, the month asked for or None); a bad value is a 400."""
+    cursor, month = request.GET.get("cursor", ""), request.GET.get("month", "").strip()
+    try:
+        chosen = timeline.parse_month(month) if month else None
+        if cursor:
+            return timeline.Position.decode(cursor), chosen
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    return (timeline.from_month(chosen) if chosen else None), chosen
+
+
 def timeline_context(request, grants, status):
-    """Template context for one page of the person's timeline (a bad cursor is a 400)."""
+    """Template context for one page of the person's timeline and its scrubber."""
     items = timeline.timeline_items(request.user, grants, MediaItem.objects.only(*timeline.TILE_COLUMNS))
     if status:
         items = items.filter(status=status)
-    cursor = request.GET.get("cursor", "")
-    try:
-        after = timeline.Position.decode(cursor) if cursor else None
-    except timeline.BadCursor as exc:
-        raise BadRequest(str(exc)) from None
+    after, chosen = _start(request)
     rows, next_position = timeline.page_after(items, after, PAGE_SIZE)
     next_cursor = next_position.encode() if next_position else ""
     return {
         "months": timeline.months(timeline.days(rows, grants)),
         "status": status,
+        "chosen": chosen,
         "continued": after is not None,
         "next_cursor": next_cursor,
         "next_query": _query(status, cursor=next_cursor),
         "first_query": _query(status),
-        "page_key": f"-{cursor[:12]}" if cursor else "",
+        "status_query": _query(status),
+        "page_key": f"-{request.GET.get('cursor', '')[:12]}{request.GET.get('month', '')}",
         "thumb_small": THUMB_SMALL,
         "thumb_large": THUMB_LARGE,
     }
+
+
+def scrubber_context(request, grants, status):
+    return {"years": timeline.scrubber(timeline.month_counts(request.user, grants, status))}
