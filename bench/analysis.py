@@ -111,10 +111,11 @@ def floor_pipeline(data, scan_side):
 
 
 def rollweb_setup():
+    from django.contrib.auth.models import User
+
     from consent.models import Method
     from consent.scopes import ORDER, notice_version
     from consent.services import scopes_grant
-    from django.contrib.auth.models import User
 
     call_command("migrate", verbosity=0)
     user = User.objects.create_user("bench", password="bench-only-password")
@@ -130,7 +131,7 @@ def rollweb_forget(user):
 
 
 def rollweb_pipeline(user, name, data):
-    from suggestions import services
+    from suggestions.library import services
     from suggestions.models import MediaItem
 
     item, _ = services.media_upload(user, SimpleUploadedFile(name, data), name=name)

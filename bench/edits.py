@@ -23,14 +23,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench import scenes  # noqa: E402
-from bench.throughput import CORPUS, WorkerMemory, _grain  # noqa: E402  (sets up Django for the pipeline's decode side)
 from PIL import Image  # noqa: E402
 
+from bench import scenes  # noqa: E402
+from bench.throughput import CORPUS, WorkerMemory, _grain  # noqa: E402  (sets up Django for the pipeline's decode side)
 from suggestions.analysis import images  # noqa: E402
 from suggestions.analysis.enhance import enhance, enhancement_plan  # noqa: E402
 from suggestions.generators.edit import edit_render, frame_box  # noqa: E402
-from suggestions.pipeline import decode_side  # noqa: E402
+from suggestions.library.pipeline import decode_side  # noqa: E402
 
 SIZE = (4000, 3000)
 SOURCE = "exif/DSCN0012.jpg"

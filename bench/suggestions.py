@@ -40,13 +40,13 @@ from PIL import Image, ImageDraw, ImageFilter  # noqa: E402
 from consent import scopes  # noqa: E402
 from consent.models import Method  # noqa: E402
 from consent.services import scopes_grant  # noqa: E402
-from suggestions import feed  # noqa: E402
+from rollweb.storage import save_bytes  # noqa: E402
 from suggestions.analysis import images  # noqa: E402
+from suggestions.feed import render as feed_render, services as feed  # noqa: E402
+from suggestions.feed.selectors import library_snapshot  # noqa: E402
 from suggestions.generators import drafts_for  # noqa: E402
-from suggestions.generators.library import library_load  # noqa: E402
 from suggestions.generators.recap import FPS, X264, recap_seconds  # noqa: E402
 from suggestions.models import Face, Home, MediaItem, Person, Suggestion, SuggestionItem  # noqa: E402
-from suggestions.storage import save_bytes  # noqa: E402
 
 TODAY = date(2024, 6, 20)
 HOME = ("London", "England", "GB", 51.5072, -0.1276)
@@ -174,7 +174,7 @@ def render_suggestion(user, kind, pictures):
             thumb_large=save_bytes(f"users/{user.pk}/thumbs/{kind}{position}.jpg", data),
         )
         SuggestionItem.objects.create(suggestion=suggestion, media=item, position=position)
-    took, name = timed(feed.suggestion_render, suggestion.pk)
+    took, name = timed(feed_render.suggestion_render, suggestion.pk)
     assert name, "nothing was rendered"
     return took, name
 
@@ -241,7 +241,7 @@ def main():
     read_floor, _ = timed(lambda: list(MediaItem.objects.filter(owner=user).values_list(
         "id", "width", "height", "captured_at", "captured_offset", "latitude", "longitude", "place", "region",
         "country_code", "quality", "phash", "burst", "best_shot")))
-    load_seconds, library = timed(library_load, user.pk, grants, TODAY)
+    load_seconds, library = timed(library_snapshot, user.pk, grants, TODAY)
     draft_seconds, drafts = timed(drafts_for, library)
     line("load the library (rows → plain photos)", load_seconds, floor=read_floor)
     line("run every generator", draft_seconds, note=f"{len(drafts)} drafts")

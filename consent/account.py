@@ -43,7 +43,7 @@ def account_erase(user, *, method):
 
 
 def _sessions_end(user_id):
-    from django.contrib.sessions.models import Session
+    from django.contrib.sessions.models import Session  # sessions are optional (user_sessions checks)
 
     keys = user_sessions(user_id)
     Session.objects.filter(session_key__in=keys).delete()

@@ -6,6 +6,7 @@ class ConsentConfig(AppConfig):
     verbose_name = "Consent"
 
     def ready(self):
+        # Modules that use models can be imported only once the apps are ready.
         from .erasure import register_eraser
         from .export import erase_exports, export_remains
         from .scopes import ORDER, SYNC

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from rollweb.storage import user_prefix
+
 from . import scopes
 
 SCOPE_CHOICES = [(key, scopes.SCOPES[key].title) for key in scopes.ORDER]
@@ -152,8 +154,6 @@ class ConsentEvent(models.Model):
 
 
 def export_key(instance, filename):
-    from rollweb.storage import user_prefix
-
     return f"{user_prefix(instance.user_id)}exports/{instance.pk}.zip"
 
 

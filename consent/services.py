@@ -176,34 +176,7 @@ def scopes_grant(user, keys, *, notice_version, method, biometric_confirmed=Fals
         for key in keys:
             if key in in_force and not (renew and in_force[key].expires_at):
                 continue
-            scope = SCOPES[key]
-            notice_shown(key)
-            Grant.objects.current(now).filter(record=record, scope=key).update(
-                ended_at=now, end_reason=Grant.EndReason.SUPERSEDED
-            )
-            # An expired grant that was never closed would block the one-open-grant constraint.
-            Grant.objects.filter(record=record, scope=key, ended_at__isnull=True).update(
-                ended_at=now, end_reason=Grant.EndReason.EXPIRED
-            )
-            grant = Grant.objects.create(
-                record=record,
-                scope=key,
-                notice_version=scope.notice_version,
-                method=method,
-                granted_at=now,
-                expires_at=now + scope.validity if scope.validity else None,
-            )
-            ConsentEvent.objects.create(
-                record=record,
-                kind=ConsentEvent.Kind.GRANT,
-                scope=key,
-                notice_version=grant.notice_version,
-                method=method,
-                receipt_id=grant.receipt_id,
-                at=now,
-                detail="renewed before it lapsed" if key in in_force else "",
-            )
-            created.append(grant)
+            created.append(_grant_one(record, key, method, now, renewed=key in in_force))
         if record.onboarded_at is None:
             record.onboarded_at = now
             record.save(update_fields=["onboarded_at"])
@@ -211,6 +184,38 @@ def scopes_grant(user, keys, *, notice_version, method, biometric_confirmed=Fals
             granted = [grant.scope for grant in created]
             transaction.on_commit(lambda: scopes_granted.send(sender=Grant, user=user, scopes=granted))
     return created
+
+
+def _grant_one(record, key, method, now, renewed):
+    """A new grant of one scope under its current notice, ending the one it replaces; its event."""
+    scope = SCOPES[key]
+    notice_shown(key)
+    Grant.objects.current(now).filter(record=record, scope=key).update(
+        ended_at=now, end_reason=Grant.EndReason.SUPERSEDED
+    )
+    # An expired grant that was never closed would block the one-open-grant constraint.
+    Grant.objects.filter(record=record, scope=key, ended_at__isnull=True).update(
+        ended_at=now, end_reason=Grant.EndReason.EXPIRED
+    )
+    grant = Grant.objects.create(
+        record=record,
+        scope=key,
+        notice_version=scope.notice_version,
+        method=method,
+        granted_at=now,
+        expires_at=now + scope.validity if scope.validity else None,
+    )
+    ConsentEvent.objects.create(
+        record=record,
+        kind=ConsentEvent.Kind.GRANT,
+        scope=key,
+        notice_version=grant.notice_version,
+        method=method,
+        receipt_id=grant.receipt_id,
+        at=now,
+        detail="renewed before it lapsed" if renewed else "",
+    )
+    return grant
 
 
 def onboarding_finish(user, now=None):

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -16,8 +16,9 @@ from rollweb.storage import file_response
 from . import export, panels, retention, scopes, services
 from .account import account_erase
 from .forms import AccountDeleteForm, FacesConfirmForm, GrantForm, OnboardingForm
-from .models import Export, Method, counts_text
+from .models import Method, counts_text
 from .receipt import receipt_build
+from .selectors import export_owned, exports_of
 
 
 def _erased_sentence(counts):
@@ -87,7 +88,7 @@ def privacy(request):
             "states": states,
             "notice_version": scopes.notice_version(),
             "events": services.consent_events(request.user)[:100],
-            "exports": Export.objects.filter(user=request.user)[:5],
+            "exports": exports_of(request.user)[:5],
             "schedule": retention.schedule(),
             "face_retention_days": settings.FACE_RETENTION_DAYS,
             "faces_destroyed_after": retention.face_data_destroy_after(request.user) if faces.grant else None,
@@ -151,13 +152,13 @@ def export_start(request):
 @never_cache
 @login_required
 def export_detail(request, pk):
-    started = get_object_or_404(Export, pk=pk, user=request.user)
+    started = export_owned(request.user, pk)
     return render(request, "consent/export.html", {"export": started, "downloadable": started.downloadable()})
 
 
 @login_required
 def export_download(request, pk):
-    started = get_object_or_404(Export, pk=pk, user=request.user)
+    started = export_owned(request.user, pk)
     if not started.downloadable():
         return render(request, "consent/export.html", {"export": started, "gone": True}, status=410)
     return file_response(started.file.name, "application/zip", download_name=export.download_name(started))

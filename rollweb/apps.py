@@ -6,6 +6,7 @@ class RollwebConfig(AppConfig):
     verbose_name = "rollweb"
 
     def ready(self):
+        # The user model and what uses it can be imported only once the apps are ready.
         from django.contrib.auth import get_user_model
         from django.db.models.signals import pre_delete
 

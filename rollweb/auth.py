@@ -32,6 +32,7 @@ def client_address(request):
 
 def sign_in_records_forget(sender, instance, **kwargs):
     """An account that is deleted leaves no sign-in records (username, address) behind."""
+    # This module is loaded by django-axes while settings load, before models can be imported.
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
     for model in (AccessAttempt, AccessFailureLog, AccessLog):

@@ -9,6 +9,7 @@ registered task honours CELERY_TASK_ALWAYS_EAGER (the unit tier runs tasks in-pr
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
 
 from .celery import app
@@ -40,3 +41,13 @@ def _send(task_name, args, kwargs):
             task.apply_async(args=args)
     except Exception:
         logger.warning("could not queue %s%s; it will be queued again", task_name, args, exc_info=True)
+
+
+def backlog():
+    """How many tasks wait in the queue, or None when the broker cannot be asked."""
+    try:
+        with app.connection_for_write() as conn:
+            declared = conn.default_channel.queue_declare(queue=settings.CELERY_TASK_DEFAULT_QUEUE, passive=True)
+            return declared.message_count
+    except Exception:
+        return None

@@ -241,7 +241,7 @@ STORAGES = {
 # Uploads are streamed to a temporary file while they are hashed and counted; nothing larger
 # than a chunk is held in memory.
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 512 * 1024 * 1024, minimum=1)
-FILE_UPLOAD_HANDLERS = ["suggestions.uploads.HashingUploadHandler"]
+FILE_UPLOAD_HANDLERS = ["suggestions.library.uploads.HashingUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default="") or None
 DATA_UPLOAD_MAX_NUMBER_FILES = 200

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from suggestions import urls as pages
+
 from . import views
 
 urlpatterns = [
@@ -9,10 +11,10 @@ urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("privacy/", include("consent.urls")),
-    path("library/", include("suggestions.urls")),
-    path("people/", include("suggestions.people_urls")),
-    path("suggestions/", include("suggestions.feed_urls")),
-    path("s/", include("suggestions.share_urls")),
+    path("library/", include(pages.library)),
+    path("people/", include(pages.people)),
+    path("suggestions/", include(pages.feed)),
+    path("s/", include(pages.share)),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/auth/", include("rollweb.api_auth_urls")),

@@ -6,7 +6,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from consent.services import needs_onboarding
-from suggestions import feed_views
+from suggestions.feed import views as feed_views
 
 from .forms import SignupForm
 from .health import run_checks

@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 
 from consent.admin import ReadOnlyAdmin
 
-from . import services
+from .library import services
 from .models import MediaItem, ProcessingRecord, Rendition, ShareLink
 
 OPERATOR_FIELDS = (

@@ -1,11 +1,20 @@
-"""What revoking each scope erases from the library, registered with consent at start-up."""
+"""What revoking each scope erases of this app, registered with consent at start-up.
+
+One person's data spans every feature (an item, its faces, the suggestions and edits made from
+it), and the order matters (counts are taken before rows cascade away), so the app answers
+consent's eraser registry here, above the features, as DESIGN.md's "each app registers an
+eraser per scope" has it; share links have their own erasers, registered first.
+"""
 
 from collections import Counter
 
 from django.db.models import Q
 
 from consent import scopes
+from rollweb.storage import delete_files, files_under, rows_delete
 
+from .edits.services import renditions_delete
+from .library.registry import stage_names
 from .models import (
     Backfill,
     Face,
@@ -19,7 +28,6 @@ from .models import (
     Tombstone,
     user_prefix,
 )
-from .storage import delete_files, files_under, rows_delete
 
 # What the ledger says about a stage that ran under a scope that is then withdrawn: the fact
 # that it ran stays (the record of what was done under which consent), what it found goes.
@@ -77,12 +85,6 @@ def _reset_fields(user, scope):
     MediaItem.objects.filter(owner=user).update(**_defaults(scope))
 
 
-def _stage_names(scope):
-    from .pipeline import STAGES
-
-    return [stage.name for stage in STAGES if stage.scope == scope]
-
-
 def _erased_detail(scope):
     return ERASED_DETAIL.format(title=scopes.SCOPES[scope].title)
 
@@ -90,7 +92,7 @@ def _erased_detail(scope):
 def _ledger_of(user, scope):
     """The ledger's records of what a scope's stages found (not yet redacted)."""
     return ProcessingRecord.objects.filter(
-        media__owner=user, stage__in=_stage_names(scope), outcome=ProcessingRecord.Outcome.DONE
+        media__owner=user, stage__in=stage_names(scope), outcome=ProcessingRecord.Outcome.DONE
     ).exclude(detail=_erased_detail(scope))
 
 
@@ -106,8 +108,6 @@ def _stop_backfills(user, scope):
 def _forget(user, scope):
     """What every scope eraser does after its own rows: reset fields, redact the ledger, drop
     the suggestions and saved edits that used the scope and any backfill still running under it."""
-    from .edits import renditions_delete
-
     if scope in SCOPE_FIELDS:
         _reset_fields(user, scope)
     _redact_ledger(user, scope)
@@ -169,19 +169,6 @@ ERASERS = {
     scopes.FACES: erase_faces,
     scopes.THEMES: erase_themes,
 }
-
-
-def erase_item_copies(item):
-    """What holds a copy of an item besides its own rows and files: the suggestions it is
-    part of (a rendered collage has its pixels), links sharing those, and the person's data exports."""
-    from consent.export import erase_exports
-
-    from .feed import suggestions_forget_media
-    from .sharing import shares_forget_media
-
-    shares = shares_forget_media(item)
-    suggestions_forget_media(item)
-    return Counter(erase_exports(item.owner), share_links=shares)
 
 
 def _remains_of(scope, **extra):

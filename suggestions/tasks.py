@@ -10,19 +10,23 @@ from celery.signals import task_postrun, task_prerun, worker_init
 
 from rollweb.queue import enqueue
 
-from . import backfill, edits, feed, services
+from .analysis import faces, location
+from .edits import services as edits
+from .feed import render as feed_render, services as feed
+from .library import backfill, pipeline, services as library
+from .people import selectors as people_selectors, services as people
 
 
 @shared_task(name="suggestions.tasks.analyze_media")
 def analyze_media(item_id):
-    services.media_analyze(item_id)
+    pipeline.media_analyze(item_id)
 
 
 @shared_task(name="suggestions.tasks.requeue_stuck_media")
 def requeue_stuck_media():
     backfill.backfill_requeue_stalled()
     edits.renditions_requeue_pending()
-    return len(services.media_requeue_stuck())
+    return len(library.media_requeue_stuck())
 
 
 @shared_task(name="suggestions.tasks.backfill_step")
@@ -32,12 +36,12 @@ def backfill_step(backfill_id):
 
 @shared_task(name="suggestions.tasks.recluster_people")
 def recluster_people(user_id):
-    return dict(services.people_recluster_if_allowed(user_id))
+    return dict(people.people_recluster_if_allowed(user_id))
 
 
 @shared_task(name="suggestions.tasks.recluster_all_people")
 def recluster_all_people():
-    user_ids = services.people_owners()
+    user_ids = people_selectors.people_owners()
     for user_id in user_ids:
         enqueue("suggestions.tasks.recluster_people", user_id)
     return len(user_ids)
@@ -48,7 +52,6 @@ def preload_models(**kwargs):
     """Load the place table and face models once in the worker's parent process, so the pool's
     children share those pages instead of each loading its own copy; freezing them keeps the
     children's garbage collector from touching (and so copying) them."""
-    from .analysis import faces, location
 
     location.preload()
     faces.preload()
@@ -101,7 +104,7 @@ def refresh_suggestions(user_id, debounced=True):
 
 @shared_task(name="suggestions.tasks.render_suggestion")
 def render_suggestion(suggestion_id):
-    feed.suggestion_render(suggestion_id)
+    feed_render.suggestion_render(suggestion_id)
 
 
 @shared_task(name="suggestions.tasks.render_rendition")

@@ -1,18 +1,13 @@
-from django.urls import path
+"""The app's pages by URL namespace. A namespace may gather pages of several features: a saved
+edit is reached from its photo under /library/, a share link is made from the feed."""
 
-from . import share_views, views
+from .edits import urls as edits_urls
+from .feed import urls as feed_urls
+from .library import urls as library_urls
+from .people import urls as people_urls
+from .sharing import urls as sharing_urls
 
-app_name = "library"
-
-urlpatterns = [
-    path("", views.library, name="index"),
-    path("upload/", views.upload, name="upload"),
-    path("status/", views.status, name="status"),
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/thumbnail/<str:size>/", views.thumbnail, name="thumbnail"),
-    path("<int:pk>/original/", views.original, name="original"),
-    path("<int:pk>/delete/", views.delete, name="delete"),
-    path("edits/<int:pk>/", views.rendition_file, name="rendition"),
-    path("edits/<int:pk>/delete/", views.rendition_delete, name="rendition_delete"),
-    path("edits/<int:pk>/share/", share_views.rendition_share, name="edit_share"),
-]
+library = ([*library_urls.urlpatterns, *edits_urls.urlpatterns, *sharing_urls.library_patterns], "library")
+people = (people_urls.urlpatterns, "people")
+feed = ([*feed_urls.urlpatterns, *sharing_urls.feed_patterns], "feed")
+share = (sharing_urls.urlpatterns, "share")

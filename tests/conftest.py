@@ -10,7 +10,7 @@ from PIL import Image
 from consent import scopes
 from consent.models import Method
 from consent.services import scopes_grant
-from suggestions import services
+from suggestions.library import pipeline, services
 from suggestions.models import MediaItem
 
 from .factories import UserFactory
@@ -136,7 +136,7 @@ def upload_file(user, data, name="photo.jpg", **kwargs):
 
 def upload_and_analyze(user, data, name="photo.jpg"):
     item, _ = upload_file(user, data, name)
-    services.media_analyze(item.pk)
+    pipeline.media_analyze(item.pk)
     return MediaItem.objects.get(pk=item.pk)
 
 

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from PIL import Image, ImageDraw
 
-from suggestions.generators.library import library_load
-from suggestions.storage import save_bytes
+from rollweb.storage import save_bytes
+from suggestions.feed.selectors import library_snapshot
 
 from .factories import FaceFactory, MediaItemFactory
 
@@ -41,7 +41,7 @@ def photos(owner, start, count, every=timedelta(minutes=20), where=None, **field
 
 
 def load(user, today, scopes=EVERY_SCOPE):
-    return library_load(user.pk, scopes, today)
+    return library_snapshot(user.pk, scopes, today)
 
 
 def picture(size, faces=(), colour=(70, 120, 160)):

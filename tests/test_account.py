@@ -7,13 +7,13 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
-from consent.erasure import erasure_leftovers
 from consent.export import export_build, export_request
 from consent.models import ConsentEvent, ConsentRecord, Grant
 from rollweb.tokens import token_issue
 
 from .conftest import grant, upload_and_analyze
 from .derived import add_person_and_face, add_suggestion
+from .leftovers import erasure_leftovers
 
 PASSWORD = "correct horse battery staple"
 

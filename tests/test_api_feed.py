@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from rollweb.storage import save_bytes
 from suggestions.models import Face, Person, Suggestion, SuggestionItem
-from suggestions.storage import save_bytes
 
 from .conftest import jpeg_bytes
 from .test_api_media import add_faces, make_items
@@ -155,7 +155,7 @@ def test_anonymous_is_401(db, url):
 def test_hand_built_representation_matches_the_declared_fields(user, rf):
     from rest_framework import serializers as drf
 
-    from suggestions.api.serializers import SuggestionSerializer
+    from suggestions.api.feed import SuggestionSerializer
 
     name = save_bytes(f"users/{user.pk}/renders/collage.jpg", jpeg_bytes())
     items = make_items(user, 3)

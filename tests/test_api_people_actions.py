@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from rollweb.storage import save_bytes
 from suggestions.models import Face, Person, Suggestion
-from suggestions.storage import save_bytes
 
 from .conftest import grant, jpeg_bytes
 from .factories import FaceFactory, MediaItemFactory, PersonFactory

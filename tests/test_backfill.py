@@ -3,8 +3,9 @@
 from django.urls import reverse
 
 from consent.services import scopes_revoke
-from suggestions import backfill, pipeline
+from suggestions.library import backfill, registry
 from suggestions.models import Backfill, Face, MediaItem, Person, ProcessingRecord
+from suggestions.people import stages as people_stages
 
 from .conftest import grant, upload_and_analyze
 
@@ -58,7 +59,7 @@ def test_revoking_during_a_backfill_stops_it_and_keeps_nothing(user, corpus, mon
     grant(user, "library")
     for path in FACES:
         upload_and_analyze(user, corpus / path)
-    compute = pipeline.compute_faces
+    compute = people_stages.compute_faces
     calls = []
 
     def compute_then_revoke(source):
@@ -67,8 +68,8 @@ def test_revoking_during_a_backfill_stops_it_and_keeps_nothing(user, corpus, mon
         scopes_revoke(user, ["faces"], method="web")
         return result
 
-    stages = [s if s.name != "faces" else pipeline.Stage(**{**s.__dict__, "compute": compute_then_revoke}) for s in pipeline.STAGES]
-    monkeypatch.setattr(pipeline, "STAGES", stages)
+    stages = [s if s.name != "faces" else registry.Stage(**{**s.__dict__, "compute": compute_then_revoke}) for s in registry.STAGES]
+    monkeypatch.setattr(registry, "STAGES", stages)
     with django_capture_on_commit_callbacks(execute=True):
         grant(user, "faces")
     assert len(calls) == 1  # it stopped at the first item

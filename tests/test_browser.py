@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from suggestions import feed
+from suggestions.feed import services as feed
 from suggestions.models import MediaItem, Person, Rendition, Suggestion, user_prefix
 
 from .services import ARTIFACTS, wait_until

@@ -134,9 +134,9 @@ def test_the_loader_is_asked_for_enough_pixels():
 
 def test_a_large_cell_is_drawn_from_the_original_with_its_orientation_applied(user, private_storage):
     from consent.scopes import LIBRARY, TIME
-    from suggestions import feed
+    from rollweb.storage import save_bytes
+    from suggestions.feed import render as feed_render
     from suggestions.models import MediaItem, Suggestion, SuggestionItem
-    from suggestions.storage import save_bytes
 
     from .conftest import grant
     from .factories import SuggestionFactory
@@ -158,7 +158,7 @@ def test_a_large_cell_is_drawn_from_the_original_with_its_orientation_applied(us
     )
     suggestion = SuggestionFactory(owner=user)
     SuggestionItem.objects.create(suggestion=suggestion, media=item, position=0)
-    feed.suggestion_render(suggestion.pk)
+    feed_render.suggestion_render(suggestion.pk)
     collage = Image.open(private_storage / Suggestion.objects.get(pk=suggestion.pk).asset.name).convert("RGB")
     pixels = np.asarray(collage).astype(int)
     top, bottom = pixels[20, 40:-40], pixels[-20, 40:-40]

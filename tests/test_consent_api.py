@@ -10,13 +10,13 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from consent import scopes
-from consent.erasure import erasure_leftovers
 from consent.models import ConsentEvent, Export
 from consent.services import active_grants
 from rollweb.tokens import token_issue
 from suggestions.models import MediaItem
 
 from .conftest import grant, upload_and_analyze
+from .leftovers import erasure_leftovers
 from .test_receipt import validate
 
 API = "/api/v1"

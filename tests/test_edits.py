@@ -11,16 +11,17 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from PIL import Image
 
-from consent.erasure import erasure_leftovers
 from consent.models import Method
 from consent.services import scopes_revoke
-from suggestions import edits, feed
+from suggestions.edits import selectors as edit_selectors, services as edits
+from suggestions.feed import render as feed_render, services as feed
 from suggestions.generators import edits as edit_drafts
 from suggestions.models import MediaItem, Rendition, Suggestion
 
 from .conftest import api_client_for, grant, upload_and_analyze
 from .crafted import load, photos
 from .factories import FaceFactory, UserFactory
+from .leftovers import erasure_leftovers
 
 
 def dark_photo(corpus):
@@ -71,7 +72,7 @@ def edit(editor, dark):
     item = upload_and_analyze(editor, dark, "dark.jpg")
     feed.suggestions_refresh(editor.pk)
     suggestion = Suggestion.objects.get(owner=editor, kind="edit")
-    feed.suggestion_render(suggestion.pk)
+    feed_render.suggestion_render(suggestion.pk)
     suggestion.refresh_from_db()
     return item, suggestion
 
@@ -79,7 +80,7 @@ def edit(editor, dark):
 def test_measuring_a_dark_photo_plans_an_edit_and_finds_its_subject(editor, dark):
     item = upload_and_analyze(editor, dark, "dark.jpg")
     assert item.status == "analyzed"
-    assert item.enhancement and "brighter" in edits.edit_plan(item).corrections
+    assert item.enhancement and "brighter" in edit_selectors.edit_plan(item).corrections
     assert len(item.subject) == 4 and 0 <= item.subject[0] < item.subject[2] <= 1
     assert "An automatic edit would make it" in item.ledger.get(stage="themes").detail
 
@@ -143,7 +144,7 @@ def test_a_frame_centred_on_faces_keeps_the_face_whole_and_goes_with_faces_conse
     framed = saved(suggestion, "9:16")
     plain = saved(suggestion, "original")
     assert framed.scope_keys == ["faces", "library", "themes"] and plain.scope_keys == ["library", "themes"]
-    box = next(f.box for f in edits.edit_frames(item, [(480, 200, 80, 80)]) if f.key == "9:16")
+    box = next(f.box for f in edit_selectors.edit_frames(item, [(480, 200, 80, 80)]) if f.key == "9:16")
     assert box[0] <= 480 and 560 <= box[2] and box[1] <= 200 and 280 <= box[3]
     assert (framed.width, framed.height) == (box[2] - box[0], box[3] - box[1])
     name = framed.file.name
@@ -160,7 +161,7 @@ def test_a_shape_that_would_cut_a_face_is_not_offered(edit):
     faces = [(x, 180, 120, 120) for x in (20, 180, 340, 500)]
     for x, y, w, h in faces:
         FaceFactory(media=item, x=x, y=y, w=w, h=h)
-    keys = [frame.key for frame in edits.edit_frames(item, faces)]
+    keys = [frame.key for frame in edit_selectors.edit_frames(item, faces)]
     assert "original" in keys and "9:16" not in keys
     with pytest.raises(edits.EditRefused):
         edits.edit_save(suggestion, "9:16")

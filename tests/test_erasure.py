@@ -5,9 +5,9 @@ from django.core.files.storage import default_storage
 
 from consent.models import ConsentEvent
 from consent.services import scopes_revoke
-from suggestions import services
+from suggestions.library import services
+from suggestions.library.services import media_delete
 from suggestions.models import MediaItem, ProcessingRecord, Tombstone
-from suggestions.services import media_delete
 
 from .conftest import grant, upload_and_analyze
 

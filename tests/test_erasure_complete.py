@@ -5,14 +5,14 @@ import pytest
 from django.core.files.storage import default_storage
 
 from consent.account import account_erase
-from consent.erasure import erasure_leftovers
 from consent.export import export_build, export_request
 from consent.services import scopes_revoke
+from suggestions.library.services import media_delete
 from suggestions.models import Home, MediaItem, ProcessingRecord, Suggestion
-from suggestions.services import media_delete
 
 from .conftest import grant, upload_and_analyze
 from .derived import add_person_and_face, add_suggestion
+from .leftovers import erasure_leftovers
 
 
 @pytest.fixture

@@ -11,15 +11,15 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 
-from consent.erasure import erasure_leftovers
 from consent.export import Archive, export_build, export_request, exports_sweep
 from consent.models import Export
 from consent.services import scopes_revoke
+from suggestions.library.services import media_delete
 from suggestions.models import MediaItem
-from suggestions.services import media_delete
 
 from .conftest import grant, jpeg_bytes, upload_and_analyze, upload_file
 from .derived import add_person_and_face, add_suggestion
+from .leftovers import erasure_leftovers
 
 
 def _zip(export):

@@ -9,11 +9,11 @@ from PIL import Image
 from bench import scenes
 from consent.models import ConsentEvent
 from consent.services import scopes_revoke
-from suggestions import pipeline, services
-from suggestions.analysis import faces as face_analysis
-from suggestions.analysis import images
+from suggestions.analysis import faces as face_analysis, images
+from suggestions.library import pipeline, registry, services
 from suggestions.models import Face, MediaItem, Person, ProcessingRecord
-from suggestions.people import people_recluster
+from suggestions.people import services as people_services, stages as people_stages
+from suggestions.people.services import people_recluster
 
 from .conftest import grant, upload_and_analyze, upload_file
 
@@ -173,7 +173,7 @@ def test_revoking_faces_erases_people_names_birthdays_and_crops(user, corpus, st
         upload_and_analyze(user, corpus / path)
     video = upload_and_analyze(user, corpus / "video/short_hamilton_clip.mp4")
     person = Person.objects.get(owner=user, faces__media__original_name="obama.jpg")
-    services.person_update(person, name="Barack", birthday=date(1961, 8, 4))
+    people_services.person_update(person, name="Barack", birthday=date(1961, 8, 4))
     crops = [name for name in stored_files() if "/faces/" in name]
     assert crops and Face.objects.filter(media=video).count() == len(crops)
     faces_before = Face.objects.filter(media__owner=user).count()
@@ -198,7 +198,7 @@ def test_a_faces_stage_that_finds_its_scope_revoked_writes_nothing(user, corpus,
     grant(user, "library", "faces")
     upload_and_analyze(user, corpus / "faces/obama.jpg")
     item, _ = upload_file(user, corpus / "faces/obama2.jpg")
-    compute = pipeline.compute_faces
+    compute = people_stages.compute_faces
 
     def compute_then_revoke(source):
         result = compute(source)
@@ -207,10 +207,10 @@ def test_a_faces_stage_that_finds_its_scope_revoked_writes_nothing(user, corpus,
         return result
 
     stages = [
-        s if s.name != "faces" else pipeline.Stage(**{**s.__dict__, "compute": compute_then_revoke}) for s in pipeline.STAGES
+        s if s.name != "faces" else registry.Stage(**{**s.__dict__, "compute": compute_then_revoke}) for s in registry.STAGES
     ]
-    monkeypatch.setattr(pipeline, "STAGES", stages)
-    services.media_analyze(item.pk)
+    monkeypatch.setattr(registry, "STAGES", stages)
+    pipeline.media_analyze(item.pk)
     assert not Face.objects.exists() and not Person.objects.exists()
     assert not [name for name in stored_files() if "/faces/" in name]
     record = ProcessingRecord.objects.get(media=item, stage="faces")
@@ -239,7 +239,7 @@ def test_recluster_repairs_drift_and_keeps_the_owners_corrections(user, corpus):
 
     # A face the owner took out stays out: re-grouping never folds it back.
     detached = Face.objects.get(media=items["faces/obama2.jpg"])
-    own = services.face_detach(detached)
+    own = people_services.face_detach(detached)
     people_recluster(user.pk)
     detached.refresh_from_db()
     assert detached.person_id == own.pk and own.confirmed

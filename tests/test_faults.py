@@ -8,8 +8,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from suggestions import pipeline
-from suggestions.feed import suggestions_refresh
+from suggestions.feed.services import suggestions_refresh
+from suggestions.library import registry
 from suggestions.models import Face, MediaItem, Person, ProcessingRecord, Suggestion, user_prefix
 
 from . import flows, services
@@ -99,7 +99,7 @@ def test_a_worker_killed_mid_batch_duplicates_no_face_person_or_suggestion(clien
         ProcessingRecord.objects.filter(media__in=ids, outcome=ProcessingRecord.Outcome.DONE)
         .values_list("media", "stage")
     )
-    assert {stage for _, stage in done} <= {stage.name for stage in pipeline.stages_for(MediaItem.Kind.PHOTO)} | {
+    assert {stage for _, stage in done} <= {stage.name for stage in registry.stages_for(MediaItem.Kind.PHOTO)} | {
         "store"}
     for item in items:
         runs = {stage: done[(item.pk, stage)] for stage in ("display", "themes", "faces")}

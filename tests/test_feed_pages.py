@@ -9,7 +9,7 @@ from django.urls import reverse
 from PIL import Image
 
 from consent.services import onboarding_finish
-from suggestions import feed
+from suggestions.feed import render as feed_render
 from suggestions.models import Suggestion, SuggestionItem
 
 from .conftest import grant
@@ -23,7 +23,7 @@ def rendered(user, kind="event", count=3, **fields):
     for position in range(count):
         item = pictured(user, datetime(2024, 6, 15, 12) + timedelta(minutes=position))
         SuggestionItem.objects.create(suggestion=suggestion, media=item, position=position)
-    feed.suggestion_render(suggestion.pk)
+    feed_render.suggestion_render(suggestion.pk)
     suggestion.refresh_from_db()
     return suggestion
 

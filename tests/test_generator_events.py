@@ -4,7 +4,7 @@ import random
 from datetime import date, datetime, timedelta
 
 from suggestions.generators import events
-from suggestions.generators.events import event_clusters
+from suggestions.generators.clusters import event_clusters
 
 from .crafted import load, photo, photos
 from .factories import FaceFactory, PersonFactory

@@ -8,8 +8,8 @@ from django.urls import reverse
 from PIL import Image
 
 from consent.services import scopes_revoke
-from suggestions import services
 from suggestions.models import Face, Person
+from suggestions.people import services as people_services
 
 from .conftest import grant, upload_and_analyze
 
@@ -70,7 +70,7 @@ def test_name_and_birthday(client, user, library):
 
 def test_merge_two_people(client, user, library):
     items, obama, biden = library
-    services.person_update(biden, name="Joe")
+    people_services.person_update(biden, name="Joe")
     client.force_login(user)
     response = client.post(reverse("people:merge", args=[obama.pk]), {"other": biden.pk})
     assert response.status_code == 302
@@ -139,15 +139,15 @@ def test_merging_with_another_persons_person_is_refused(client, user, library, t
     client.force_login(user)
     client.post(reverse("people:merge", args=[obama.pk]), {"other": theirs.pk})
     assert Person.objects.filter(pk=theirs.pk).exists() and theirs.faces.count() == 2
-    with pytest.raises(services.PeopleError):
-        services.people_merge(obama, theirs)
+    with pytest.raises(people_services.PeopleError):
+        people_services.people_merge(obama, theirs)
 
 
 def test_people_cannot_be_changed_without_face_recognition(user, library):
     _, obama, _ = library
     scopes_revoke(user, ["faces"], method="web")
-    with pytest.raises(services.PeopleError):
-        services.person_update(obama, name="Barack")
+    with pytest.raises(people_services.PeopleError):
+        people_services.person_update(obama, name="Barack")
     assert not Person.objects.filter(pk=obama.pk).exists()
 
 
@@ -178,5 +178,5 @@ def test_changing_people_asks_for_a_suggestions_refresh(user, corpus):
     grant(user, "library", "faces")
     person = Person.objects.create(owner=user, name="")
     SuggestionRefresh.objects.filter(owner=user).delete()
-    services.person_update(person, name="Ada")
+    people_services.person_update(person, name="Ada")
     assert SuggestionRefresh.objects.get(owner=user).due_at is not None

@@ -9,7 +9,8 @@ from PIL import Image
 
 from consent import scopes
 from consent.services import scopes_revoke
-from suggestions import pipeline, services
+from rollweb import queue
+from suggestions.library import pipeline, registry, services, stages as library_stages
 from suggestions.models import MediaItem, ProcessingRecord
 
 from .conftest import grant, jpeg_bytes, upload_and_analyze, upload_file
@@ -133,7 +134,7 @@ def test_truncated_jpeg_fails_with_a_reason(user, stored_files):
     grant(user, "library", "time")
     data = jpeg_bytes(size=(800, 600))
     item, _ = upload_file(user, data[: len(data) // 2])
-    services.media_analyze(item.pk)
+    pipeline.media_analyze(item.pk)
     item.refresh_from_db()
     assert item.status == "failed"
     assert "damaged or incomplete" in item.failure_reason
@@ -146,7 +147,7 @@ def test_a_bomb_that_slips_past_upload_fails_in_the_worker(user, settings):
     grant(user, "library")
     item, _ = upload_file(user, jpeg_bytes(size=(400, 300)))
     settings.MAX_IMAGE_PIXELS = 100_000
-    services.media_analyze(item.pk)
+    pipeline.media_analyze(item.pk)
     item.refresh_from_db()
     assert item.status == "failed" and "megapixels" in item.failure_reason
 
@@ -164,7 +165,7 @@ def test_revoke_during_processing_writes_nothing(user, corpus, monkeypatch):
     """The scope is withdrawn after the stage computed its result but before it writes."""
     grant(user, "library", "location")
     item, _ = upload_file(user, corpus / "exif" / "DSCN0010.jpg")
-    compute = pipeline.compute_gps
+    compute = library_stages.compute_gps
 
     def compute_then_revoke(source):
         result = compute(source)
@@ -172,9 +173,9 @@ def test_revoke_during_processing_writes_nothing(user, corpus, monkeypatch):
         scopes_revoke(user, ["location"], method="web")
         return result
 
-    stages = [s if s.name != "gps" else pipeline.Stage(**{**s.__dict__, "compute": compute_then_revoke}) for s in pipeline.STAGES]
-    monkeypatch.setattr(pipeline, "STAGES", stages)
-    services.media_analyze(item.pk)
+    stages = [s if s.name != "gps" else registry.Stage(**{**s.__dict__, "compute": compute_then_revoke}) for s in registry.STAGES]
+    monkeypatch.setattr(registry, "STAGES", stages)
+    pipeline.media_analyze(item.pk)
     item.refresh_from_db()
     assert item.status == "analyzed"
     assert item.latitude is None and item.longitude is None
@@ -185,16 +186,16 @@ def test_revoke_during_processing_writes_nothing(user, corpus, monkeypatch):
 def test_library_revoked_during_processing_leaves_nothing(user, corpus, monkeypatch, stored_files):
     grant(user, "library", "time")
     item, _ = upload_file(user, corpus / "exif" / "DSCN0010.jpg")
-    compute = pipeline.compute_display
+    compute = library_stages.compute_display
 
     def compute_then_revoke(source):
         result = compute(source)
         scopes_revoke(user, ["library"], method="web")
         return result
 
-    stages = [s if s.name != "display" else pipeline.Stage(**{**s.__dict__, "compute": compute_then_revoke}) for s in pipeline.STAGES]
-    monkeypatch.setattr(pipeline, "STAGES", stages)
-    assert services.media_analyze(item.pk) is None
+    stages = [s if s.name != "display" else registry.Stage(**{**s.__dict__, "compute": compute_then_revoke}) for s in registry.STAGES]
+    monkeypatch.setattr(registry, "STAGES", stages)
+    assert pipeline.media_analyze(item.pk) is None
     assert not MediaItem.objects.exists()
     assert stored_files() == []
 
@@ -202,18 +203,18 @@ def test_library_revoked_during_processing_leaves_nothing(user, corpus, monkeypa
 def test_analysis_is_claimed_once(user):
     grant(user, "library")
     item, _ = upload_file(user, jpeg_bytes())
-    assert services.media_claim(item.pk) is not None
-    assert services.media_claim(item.pk) is None  # a second delivery finds it taken
+    assert pipeline.media_claim(item.pk) is not None
+    assert pipeline.media_claim(item.pk) is None  # a second delivery finds it taken
     later = dj_timezone.now() + timedelta(hours=1)
-    assert services.media_claim(item.pk, now=later) is not None  # the lease expired: redelivery
+    assert pipeline.media_claim(item.pk, now=later) is not None  # the lease expired: redelivery
 
 
 def test_analyzing_twice_is_harmless(user, stored_files):
     grant(user, "library")
     item, _ = upload_file(user, jpeg_bytes())
-    services.media_analyze(item.pk)
+    pipeline.media_analyze(item.pk)
     files = stored_files()
-    assert services.media_analyze(item.pk) is None
+    assert pipeline.media_analyze(item.pk) is None
     assert stored_files() == files
 
 
@@ -237,14 +238,14 @@ def test_an_item_that_keeps_crashing_ends_failed(user, monkeypatch):
     def crash(source):
         raise RuntimeError("worker bug")
 
-    stages = [pipeline.Stage(**{**pipeline.STAGES[0].__dict__, "compute": crash})]
-    monkeypatch.setattr(pipeline, "STAGES", stages)
-    for _ in range(services.MAX_ATTEMPTS):
+    stages = [registry.Stage(**{**registry.STAGES[0].__dict__, "compute": crash})]
+    monkeypatch.setattr(registry, "STAGES", stages)
+    for _ in range(pipeline.MAX_ATTEMPTS):
         with pytest.raises(RuntimeError):
-            services.media_analyze(item.pk)
+            pipeline.media_analyze(item.pk)
         item.refresh_from_db()
         assert item.status == "uploaded"
-    assert services.media_analyze(item.pk) is None
+    assert pipeline.media_analyze(item.pk) is None
     item.refresh_from_db()
     assert item.status == "failed" and "attempts" in item.failure_reason
 
@@ -255,7 +256,7 @@ def test_sweeper_leaves_waiting_items_alone_while_the_queue_has_work(user, monke
     stuck, _ = upload_file(user, jpeg_bytes(color=(3, 2, 1)))
     MediaItem.objects.filter(pk=waiting.pk).update(updated_at=dj_timezone.now() - timedelta(minutes=5))
     MediaItem.objects.filter(pk=stuck.pk).update(status="processing", lease_expires_at=dj_timezone.now() - timedelta(seconds=1))
-    monkeypatch.setattr(services, "broker_backlog", lambda: 250)
+    monkeypatch.setattr(queue, "backlog", lambda: 250)
     assert services.media_requeue_stuck() == [stuck.pk]
     assert MediaItem.objects.get(pk=waiting.pk).status == "uploaded"
 
@@ -268,8 +269,8 @@ def test_an_item_waits_unspent_while_library_is_paused_and_resumes_after_consent
     library = scopes.SCOPES["library"]
     with monkeypatch.context() as patch:
         patch.setitem(scopes.SCOPES, "library", scopes.Scope(**{**library.__dict__, "erases": "all of it."}))
-        for _ in range(services.MAX_ATTEMPTS + 1):
-            assert services.media_analyze(item.pk) is None
+        for _ in range(pipeline.MAX_ATTEMPTS + 1):
+            assert pipeline.media_analyze(item.pk) is None
         item.refresh_from_db()
         assert (item.status, item.attempts) == ("uploaded", 0)
         MediaItem.objects.filter(pk=item.pk).update(updated_at=dj_timezone.now() - timedelta(minutes=5))
@@ -291,5 +292,5 @@ def test_without_faces_the_photo_is_decoded_at_preview_size_and_a_later_stage_ca
     assert images.THUMB_LARGE <= max(source.decoded().size) < 2 * images.THUMB_LARGE
     assert max(source.decoded(pipeline.decode_side()).size) >= pipeline.decode_side()
     source.close()
-    analysed = services.media_analyze(item.pk)
+    analysed = pipeline.media_analyze(item.pk)
     assert analysed.status == "analyzed" and (analysed.width, analysed.height) == (4000, 3000)

@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consent import scopes
-from consent.erasure import erasure_leftovers
 from consent.models import ConsentEvent, Grant, Method
 from consent.retention import faces_retention_enforce, grants_expire, notices_pause_stale, schedule
 from consent.services import active_grants, consent_state, scopes_grant
@@ -17,6 +16,7 @@ from suggestions.models import Face, MediaItem, Person, ProcessingRecord
 from .conftest import grant, upload_and_analyze
 from .derived import add_person_and_face, add_suggestion
 from .factories import UserFactory
+from .leftovers import erasure_leftovers
 
 
 def grant_at(user, moment, *keys):

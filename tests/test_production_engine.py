@@ -21,7 +21,7 @@ from PIL import Image
 
 from consent.export import export_request
 from consent.models import Export
-from suggestions import feed
+from suggestions.feed import services as feed
 from suggestions.models import Face, MediaItem, Person, ProcessingRecord, Suggestion, user_prefix
 
 from . import flows, services

@@ -13,17 +13,19 @@ from django.utils import timezone
 from PIL import Image
 
 from consent.account import account_erase
-from consent.erasure import erasure_leftovers
 from consent.models import ConsentEvent, Method
 from consent.services import scopes_revoke
-from suggestions import feed, services, sharing
+from rollweb.storage import save_bytes
 from suggestions.analysis.images import jpeg_bytes
+from suggestions.feed import render as feed_render, services as feed
+from suggestions.library import services
 from suggestions.models import Rendition, ShareLink, Suggestion, SuggestionItem, derived_key
-from suggestions.storage import save_bytes
+from suggestions.sharing import selectors as share_selectors, services as sharing
 
 from .conftest import api_client_for, grant
 from .crafted import pictured
 from .factories import MediaItemFactory, SuggestionFactory, UserFactory
+from .leftovers import erasure_leftovers
 
 
 def collage(user, **fields):
@@ -32,7 +34,7 @@ def collage(user, **fields):
     for position in range(2):
         item = pictured(user, datetime(2024, 6, 15, 12, position))
         SuggestionItem.objects.create(suggestion=suggestion, media=item, position=position)
-    feed.suggestion_render(suggestion.pk)
+    feed_render.suggestion_render(suggestion.pk)
     suggestion.refresh_from_db()
     assert suggestion.asset and suggestion.asset_mime == "image/jpeg"
     return suggestion
@@ -151,8 +153,8 @@ def assert_gone(client, key):
 
 def test_a_link_ends_when_it_expires(client, person):
     link, key = sharing.share_create(person, suggestion=collage(person), method=Method.WEB)
-    assert sharing.share_lookup(key, now=timezone.now() + timedelta(days=6, hours=23)) == link
-    assert sharing.share_lookup(key, now=timezone.now() + timedelta(days=7, minutes=1)) is None
+    assert share_selectors.share_lookup(key, now=timezone.now() + timedelta(days=6, hours=23)) == link
+    assert share_selectors.share_lookup(key, now=timezone.now() + timedelta(days=7, minutes=1)) is None
     ShareLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert_gone(client, key)
 
@@ -184,7 +186,7 @@ def test_another_person_can_neither_share_nor_revoke(client, person, other_user)
     with pytest.raises(sharing.NotShareable) as refused:
         sharing.share_create(other_user, suggestion=suggestion, method=Method.WEB)
     assert refused.value.not_found
-    assert ShareLink.objects.count() == 1 and sharing.share_lookup(key) == link
+    assert ShareLink.objects.count() == 1 and share_selectors.share_lookup(key) == link
 
 
 def test_revoking_library_deletes_the_links_and_leaves_nothing(client, person):
@@ -306,7 +308,7 @@ def test_the_privacy_centre_lists_links_with_their_views_and_a_revoke(owner, cli
 
 def test_the_share_controls_offer_download_share_sheet_and_a_link(person):
     html = render_to_string(
-        "suggestions/_share_controls.html",
+        "suggestions/sharing/_share_controls.html",
         {"share_action": "/suggestions/1/share/", "download_url": "/suggestions/1/asset/?download=1",
          "download_name": "collage.jpg", "asset_mime": "image/jpeg"},
     )

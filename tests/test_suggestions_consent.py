@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from consent.services import scopes_revoke
-from suggestions import feed
+from suggestions.feed import render as feed_render, services as feed
 from suggestions.models import Suggestion, SuggestionItem, SuggestionRefresh
 
 from .conftest import grant
@@ -89,7 +89,7 @@ def test_a_render_checks_consent_when_it_runs(user, stored_files):
     suggestion = SuggestionFactory(owner=user, scopes_used=Suggestion.scopes_value(["library", "time", "faces"]))
     SuggestionItem.objects.create(suggestion=suggestion, media=item, position=0)
     before = stored_files()
-    assert feed.suggestion_render(suggestion.pk) is None
+    assert feed_render.suggestion_render(suggestion.pk) is None
     assert stored_files() == before
     suggestion.refresh_from_db()
     assert not suggestion.asset

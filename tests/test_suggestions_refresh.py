@@ -7,7 +7,9 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from suggestions import feed, services, tasks
+from suggestions import tasks
+from suggestions.feed import render as feed_render, selectors as feed_selectors, services as feed
+from suggestions.library import services
 from suggestions.models import Suggestion, SuggestionItem, SuggestionRefresh
 
 from .conftest import grant, jpeg_bytes, upload_and_analyze
@@ -130,8 +132,8 @@ def test_a_video_suggestion_is_rendered_as_mp4(consenting, run_on_commit, privat
 def test_rendering_twice_stores_one_file(consenting, run_on_commit, stored_files):
     outing(consenting)
     [suggestion] = feed.suggestions_refresh(consenting.pk, today=TODAY).created  # renders not run yet
-    assert feed.suggestion_render(suggestion.pk)
-    assert feed.suggestion_render(suggestion.pk) is None
+    assert feed_render.suggestion_render(suggestion.pk)
+    assert feed_render.suggestion_render(suggestion.pk) is None
     assert len([name for name in stored_files() if "/suggestions/" in name]) == 1
 
 
@@ -179,7 +181,7 @@ def test_deleting_a_photo_takes_it_out_of_every_suggestion(consenting, run_on_co
     for position, item in enumerate(items[:3]):
         SuggestionItem.objects.create(suggestion=saved, media=item, position=position)
         SuggestionItem.objects.create(suggestion=dismissed, media=item, position=position)
-    run_on_commit(feed.suggestion_render, saved.pk)
+    run_on_commit(feed_render.suggestion_render, saved.pk)
     saved.refresh_from_db()
     first_render = saved.asset.name
 
@@ -203,18 +205,18 @@ def test_hiding_someone_takes_their_suggestions_out_of_the_feed(consenting, run_
     [suggestion] = run_on_commit(feed.suggestions_refresh, consenting.pk, today=TODAY).created
     person = PersonFactory(owner=consenting)
     FaceFactory(media=items[3], person=person)
-    assert list(feed.feed_queryset(consenting)) == [suggestion]
+    assert list(feed_selectors.feed_queryset(consenting)) == [suggestion]
     person.hidden = True
     person.save()
-    assert list(feed.feed_queryset(consenting)) == []
+    assert list(feed_selectors.feed_queryset(consenting)) == []
 
 
 def test_save_dismiss_and_seen_services(consenting):
     suggestion = SuggestionFactory(owner=consenting)
     assert feed.suggestion_seen(suggestion).state == "seen"
     assert Suggestion.objects.get(pk=suggestion.pk).state == "seen"
-    assert services.suggestion_save(suggestion).state == "saved"
-    assert services.suggestion_seen(suggestion).state == "saved"  # seen never demotes a saved one
+    assert feed.suggestion_save(suggestion).state == "saved"
+    assert feed.suggestion_seen(suggestion).state == "saved"  # seen never demotes a saved one
     assert Suggestion.objects.get(pk=suggestion.pk).state == "saved"
-    assert services.suggestion_dismiss(suggestion).state == "dismissed"
+    assert feed.suggestion_dismiss(suggestion).state == "dismissed"
     assert Suggestion.objects.get(pk=suggestion.pk).state == "dismissed"

@@ -114,7 +114,7 @@ def test_revoking_themes_erases_measures_and_groups(user, corpus):
 
 
 def test_deleting_a_frame_keeps_the_burst_honest(user, corpus):
-    from suggestions.services import media_delete
+    from suggestions.library.services import media_delete
 
     grant(user, "library", "themes")
     a = upload_and_analyze(user, variant(corpus), name="a.jpg")

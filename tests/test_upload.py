@@ -10,8 +10,8 @@ from django.urls import reverse
 from PIL import Image
 
 from consent.services import scopes_revoke
+from suggestions.library.services import UploadRefused, media_upload
 from suggestions.models import MediaItem, ProcessingRecord
-from suggestions.services import UploadRefused, media_upload
 
 from .conftest import grant, jpeg_bytes, upload_file
 

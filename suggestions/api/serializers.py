@@ -1,4 +1,6 @@
-"""Representations of API v1 (DESIGN.md, "Representations"): field names are the contract."""
+"""Representations of API v1 (DESIGN.md, "Representations"): field names are the contract. The
+library's are here with the helpers every API module uses; people's and the feed's are in api/people.py
+and api/feed.py."""
 
 import re
 from collections import defaultdict
@@ -10,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import Face, MediaItem, Person, ProcessingRecord, Suggestion, SuggestionItem, local_capture_time
+from ..models import Face, MediaItem, ProcessingRecord, local_capture_time
 
 SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 MAX_CHECK = 5000
@@ -54,15 +56,6 @@ def face_rows(media_ids):
     for face_id, media_id, x, y, w, h, person_id in rows:
         faces[media_id].append({"id": face_id, "box": [x, y, w, h], "person": person_id})
     return faces
-
-
-def media_ids_of(suggestion_ids):
-    """The ordered item ids of some suggestions, by suggestion id, in one query."""
-    media = defaultdict(list)
-    rows = SuggestionItem.objects.filter(suggestion_id__in=suggestion_ids).order_by("suggestion_id", "position")
-    for suggestion_id, media_id in rows.values_list("suggestion_id", "media_id"):
-        media[suggestion_id].append(media_id)
-    return media
 
 
 # -- media ------------------------------------------------------------------------------------
@@ -318,109 +311,3 @@ class MediaFilterSerializer(serializers.Serializer):
 
 class ThumbnailSizeSerializer(serializers.Serializer):
     size = serializers.ChoiceField(choices=["small", "large"], default="small", required=False)
-
-
-# -- people and suggestions ----------------------------------------------------------------------
-
-
-class PersonSerializer(serializers.ModelSerializer):
-    face_count = serializers.IntegerField(read_only=True)
-    cover_media_id = serializers.IntegerField(read_only=True, allow_null=True)
-
-    class Meta:
-        model = Person
-        fields = ["id", "name", "birthday", "face_count", "cover_media_id", "hidden"]
-        read_only_fields = fields
-
-
-class PeopleFilterSerializer(serializers.Serializer):
-    hidden = serializers.ChoiceField(
-        choices=["true", "false"], required=False, help_text="Only hidden, or only shown, people."
-    )
-
-
-class PersonUpdateSerializer(serializers.Serializer):
-    """What the owner may change about a person: send only the fields to change (use partial=True)."""
-
-    name = serializers.CharField(
-        required=False, allow_blank=True, max_length=Person._meta.get_field("name").max_length,
-        help_text="Only you see it; empty to clear it.",
-    )
-    birthday = serializers.DateField(
-        required=False, allow_null=True, help_text="YYYY-MM-DD, not in the future; null to clear it."
-    )
-    hidden = serializers.BooleanField(required=False, help_text="A hidden person is left out of suggestions.")
-
-    def validate_birthday(self, value):
-        if value is not None and value > timezone.localdate():
-            raise serializers.ValidationError("A birthday cannot be in the future.")
-        return value
-
-    def validate(self, attrs):
-        if not attrs:
-            raise serializers.ValidationError("Send at least one of name, birthday and hidden.")
-        return attrs
-
-
-class PersonMergeSerializer(serializers.Serializer):
-    """Put the person in the path in the context as `person`."""
-
-    other = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1,
-        help_text="The id of another of your people: their faces join this person, and they are gone.",
-    )
-
-    def validate_other(self, value):
-        if value == self.context["person"].pk:
-            raise serializers.ValidationError("Choose a different person: a person cannot be merged into themself.")
-        return value
-
-
-class SuggestionSerializer(serializers.ModelSerializer):
-    """Built by hand, like MediaItemSerializer; put `media_ids` (from media_ids_of) in the context."""
-
-    media_ids = serializers.SerializerMethodField()
-    asset_url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Suggestion
-        fields = [
-            "id", "kind", "title", "reason", "state", "media_ids", "asset_url", "asset_mime", "occasion_date",
-            "created_at",
-        ]
-        read_only_fields = fields
-
-    columns = ["id", "kind", "title", "reason", "state", "asset", "asset_mime", "occasion_date", "created_at"]
-
-    def to_representation(self, suggestion):
-        row = _row(suggestion, self.columns)
-        return {
-            "id": row["id"],
-            "kind": row["kind"],
-            "title": row["title"],
-            "reason": row["reason"],
-            "state": row["state"],
-            "media_ids": self.get_media_ids(row),
-            "asset_url": _url(self.context, "api-suggestion-asset", row["id"]) if row["asset"] else None,
-            "asset_mime": row["asset_mime"],
-            "occasion_date": row["occasion_date"].isoformat() if row["occasion_date"] else None,
-            "created_at": _datetime(row["created_at"], self.context),
-        }
-
-    def get_media_ids(self, suggestion) -> list[int]:
-        pk = _row(suggestion, ["id"])["id"]
-        media = self.context.get("media_ids")
-        if media is None:
-            media = media_ids_of([pk])
-        return media.get(pk, [])
-
-    @extend_schema_field(NULLABLE_URL)
-    def get_asset_url(self, suggestion) -> str | None:
-        return _url(self.context, "api-suggestion-asset", suggestion.pk) if suggestion.asset else None
-
-
-class SuggestionFilterSerializer(serializers.Serializer):
-    state = serializers.ChoiceField(
-        choices=Suggestion.State.values, required=False, help_text="Without it, every state but dismissed."
-    )
-    kind = serializers.CharField(required=False, max_length=30)

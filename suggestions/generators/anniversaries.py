@@ -11,9 +11,9 @@ from consent.scopes import FACES, LOCATION, TIME
 
 from ..analysis.geo import distance_km
 from .choose import choose
+from .clusters import event_clusters, event_title
 from .dates import days_apart_in_year, next_occurrence
 from .drafts import draft
-from .events import event_clusters, event_title
 from .library import centre_of
 from .text import join_words, month_day_text, place_names, plural, years_text
 from .trips import Trip, trip_member_keys, trip_title, trips

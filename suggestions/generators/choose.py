@@ -54,6 +54,17 @@ def _face_score(photo, person_id):
     return (0.1 if photo.faces else 0.0) + 0.05 * min(3, len(people))
 
 
+def _fair_shares(groups, limit):
+    """When nothing tells the photos apart: share the places out fairly, each spread over its time."""
+    shares, left = dict.fromkeys(groups, 0), limit
+    while left and any(shares[key] < len(members) for key, members in groups.items()):
+        for key, members in groups.items():
+            if left and shares[key] < len(members):
+                shares[key] += 1
+                left -= 1
+    return _interleave(evenly(members, shares[key]) for key, members in groups.items())
+
+
 def choose(library, pool, limit=9, person_id=None, group=None):
     """Up to `limit` photos of `pool` (photos in capture order), best first.
 
@@ -86,15 +97,7 @@ def choose(library, pool, limit=9, person_id=None, group=None):
         groups[group(photo) if group else None].append(photo)
 
     if not themes and not faces:
-        # Nothing tells the photos apart: share the places out fairly, each spread over its time.
-        shares, left = dict.fromkeys(groups, 0), limit
-        while left and any(shares[key] < len(members) for key, members in groups.items()):
-            for key, members in groups.items():
-                if left and shares[key] < len(members):
-                    shares[key] += 1
-                    left -= 1
-        ordered = _interleave(evenly(members, shares[key]) for key, members in groups.items())
-        return Choice(photos=ordered, visible=len(visible), used=frozenset(used), criteria=())
+        return Choice(photos=_fair_shares(groups, limit), visible=len(visible), used=frozenset(used), criteria=())
 
     ranked_groups = [sorted(members, key=lambda p: (-score(p), p.instant or 0, p.id)) for members in groups.values()]
     ranked_groups.sort(key=lambda members: -score(members[0]))

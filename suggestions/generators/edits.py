@@ -7,8 +7,8 @@ measured, and a photo that would barely change has no plan, so it is never propo
 
 from consent.scopes import LIBRARY, THEMES
 
+from .clusters import event_clusters, event_title
 from .drafts import Draft
-from .events import event_clusters, event_title
 from .text import join_words
 
 EDIT_EVENTS = 3  # the most recent events, one edit each

@@ -1,17 +1,17 @@
-"""A person's analysed library as plain rows, loaded once per refresh and read by every generator.
+"""A person's analysed library as plain rows (built once per refresh by
+feed.selectors.library_snapshot) and read by every generator.
 
-Only the data of scopes in force is loaded: a field whose scope is off is None here even if a
+Only the data of scopes in force is in it: a field whose scope is off is None here even if a
 paused grant left it in the database, so a generator cannot use what it may not.
 """
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone as dt_timezone
+from datetime import date, datetime
 from functools import cached_property
 
-from consent.scopes import FACES, LIBRARY, LOCATION, THEMES, TIME
+from consent.scopes import LOCATION
 
-from ..analysis.enhance import Enhancement
 
 @dataclass(frozen=True, slots=True)
 class FaceBox:
@@ -126,79 +126,4 @@ def home_from_photos(photos):
     return Place(
         lat=sum(p.lat for p in inside) / len(inside), lon=sum(p.lon for p in inside) / len(inside), place=names[0],
         region=names[1], country=names[2],
-    )
-
-
-_OFFSETS = {}
-
-
-def _local(captured_at, offset):
-    """The camera's wall clock (MediaItem.captured_local, from a plain row)."""
-    if offset not in _OFFSETS:
-        _OFFSETS[offset] = timedelta(minutes=offset or 0)
-    return captured_at.astimezone(dt_timezone.utc).replace(tzinfo=None) + _OFFSETS[offset]
-
-
-def library_load(owner_id, scopes, today):
-    """Read a person's analysed photos, people and home once, as far as `scopes` allow."""
-    from ..models import Face, Home, MediaItem, Person
-
-    scopes = frozenset(scopes)
-    if LIBRARY not in scopes:
-        return Library(owner_id=owner_id, today=today, scopes=scopes, photos=[])
-    use_time, use_place, use_themes = TIME in scopes, LOCATION in scopes, THEMES in scopes
-    rows = MediaItem.objects.filter(
-        owner_id=owner_id, kind=MediaItem.Kind.PHOTO, status=MediaItem.Status.ANALYZED
-    ).exclude(thumb_large="").exclude(width=None).values_list(
-        "id", "width", "height", "captured_at", "captured_offset", "latitude", "longitude", "place", "region",
-        "country_code", "quality", "phash", "burst", "best_shot", "enhancement", "night", "indoor",
-    )
-    photos = []
-    for (
-        pk, width, height, captured_at, offset, lat, lon, place, region, country, quality, phash, burst, best, plan,
-        night, indoor,
-    ) in rows:
-        photo = Photo(id=pk, width=width, height=height)
-        if use_time and captured_at is not None:
-            photo.taken = _local(captured_at, offset)
-            photo.instant = captured_at.timestamp()
-        if use_place and lat is not None and lon is not None:
-            photo.lat, photo.lon, photo.place, photo.region, photo.country = lat, lon, place, region, country
-        if use_themes:
-            photo.quality = quality
-            photo.phash = int(phash, 16) if phash else None
-            photo.burst, photo.best_shot = burst, best
-            photo.edit = tuple(Enhancement.from_json(plan).corrections) if plan else ()
-            photo.scene = "night" if night else {True: "indoor", False: "outdoor"}.get(indoor, "")
-        photos.append(photo)
-    photos.sort(key=lambda p: (p.instant is None, p.instant or 0, p.id))
-
-    people, hidden_ids = {}, set()
-    if FACES in scopes:
-        people = {
-            row[0]: PersonRow(*row)
-            for row in Person.objects.filter(owner_id=owner_id).values_list("id", "name", "birthday", "hidden")
-        }
-        by_id = {photo.id: photo for photo in photos}
-        faces = {}
-        for media_id, person_id, x, y, w, h in Face.objects.filter(media__owner_id=owner_id).values_list(
-            "media_id", "person_id", "x", "y", "w", "h"
-        ):
-            if media_id in by_id:
-                faces.setdefault(media_id, []).append(FaceBox(x, y, w, h, person_id))
-                person = people.get(person_id)
-                if person is not None and person.hidden:
-                    hidden_ids.add(media_id)
-        for media_id, boxes in faces.items():
-            by_id[media_id].faces = tuple(boxes)
-
-    home = None
-    if use_place:
-        row = Home.objects.filter(owner_id=owner_id).values_list(
-            "latitude", "longitude", "place", "region", "country_code"
-        ).first()
-        home = Place(*row) if row else None
-    return Library(
-        owner_id=owner_id, today=today, scopes=scopes, photos=photos, people=people, home=home,
-        hidden_photo_ids=frozenset(hidden_ids),
     )

@@ -5,8 +5,8 @@ from datetime import timedelta
 from consent.scopes import LOCATION, TIME
 
 from .choose import choose
+from .clusters import event_clusters, event_title
 from .drafts import draft
-from .events import event_clusters, event_title
 from .recap import MAX_PHOTOS, recap_seconds
 from .trips import trip_member_keys, trip_title, trips
 

@@ -12,8 +12,8 @@ from consent.scopes import LOCATION, TIME
 
 from ..analysis.geo import distance_km
 from .choose import choose
+from .clusters import event_clusters
 from .drafts import draft
-from .events import event_clusters
 from .text import place_names, span_text
 
 TRIP_KM = 100

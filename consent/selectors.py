@@ -1,0 +1,13 @@
+"""Consent's reads of a person's own rows; another person's are a 404."""
+
+from django.shortcuts import get_object_or_404
+
+from .models import Export
+
+
+def export_owned(user, pk):
+    return get_object_or_404(Export, pk=pk, user=user)
+
+
+def exports_of(user):
+    return Export.objects.filter(user=user)

@@ -1,0 +1,214 @@
+"""Suggestion operations shared by the pages, the API and the workers: refresh, render, save,
+dismiss, seen, and what happens to suggestions when a photo is deleted.
+
+A refresh runs every generator over the person's library as loaded once, stores the drafts it
+has not stored before, and removes unsaved suggestions it no longer makes. A suggestion is
+identified by its fingerprint (kind + items + occasion) and belongs to a topic (the event, day or
+birthday it is about): a dismissed fingerprint never comes back, and neither does a new version of
+a dismissed or saved topic. Rendering runs in the worker, once per suggestion.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from consent.models import Grant
+from consent.scopes import LIBRARY
+from consent.services import ScopeNotGranted, active_grants, scope_guard
+from rollweb.queue import enqueue
+from rollweb.storage import delete_files
+
+from ..generators import drafts_for
+from ..models import Suggestion, SuggestionItem, SuggestionRefresh
+from .selectors import library_snapshot
+from .signals import suggestion_dismissed
+
+logger = logging.getLogger(__name__)
+
+REPLACEABLE = (Suggestion.State.NEW, Suggestion.State.SEEN)
+RENDER_SUGGESTION = "suggestions.tasks.render_suggestion"
+REFRESH_SUGGESTIONS = "suggestions.tasks.refresh_suggestions"
+
+
+@dataclass
+class Refresh:
+    created: list
+    removed: int
+    drafts: int
+
+
+def _discard(queryset):
+    """Delete suggestions, and their rendered files once the deletion is committed."""
+    names = list(queryset.exclude(asset="").values_list("asset", flat=True))
+    count = queryset.delete()[1].get(Suggestion._meta.label, 0)
+    if names:
+        transaction.on_commit(lambda: delete_files(names))
+    return count
+
+
+def suggestions_refresh(user_id, today=None):
+    """Bring a person's suggestions up to date with their library, consent and the date."""
+    today = today or timezone.localdate()
+    grants = active_grants(user_id)
+    drafts = drafts_for(library_snapshot(user_id, grants.keys(), today)) if LIBRARY in grants else []
+    try:
+        with scope_guard(user_id):
+            # Consent is held from here to commit: keep only drafts whose every scope is still in force.
+            in_force = set(active_grants(user_id))
+            drafts = [draft for draft in drafts if draft.scopes <= in_force]
+            existing = list(Suggestion.objects.filter(owner_id=user_id).values_list("fingerprint", "topic", "state"))
+            known = {fingerprint for fingerprint, _, _ in existing}
+            closed = {topic for _, topic, state in existing if topic and state not in REPLACEABLE}
+            current = {draft.fingerprint for draft in drafts}
+            removed = _discard(
+                Suggestion.objects.filter(owner_id=user_id, state__in=REPLACEABLE).exclude(fingerprint__in=current)
+            )
+            fresh = [draft for draft in drafts if draft.fingerprint not in known and draft.topic not in closed]
+            created = _store(user_id, fresh)
+            SuggestionRefresh.objects.update_or_create(owner_id=user_id, defaults={"refreshed_at": timezone.now()})
+            for suggestion in created:
+                enqueue(RENDER_SUGGESTION, suggestion.pk)
+    except ScopeNotGranted:
+        return Refresh(created=[], removed=0, drafts=0)
+    return Refresh(created=created, removed=removed, drafts=len(drafts))
+
+
+def _store(user_id, drafts):
+    now = timezone.now()
+    created = Suggestion.objects.bulk_create(
+        [
+            Suggestion(
+                owner_id=user_id, kind=draft.kind, title=draft.title[:200], reason=draft.reason,
+                fingerprint=draft.fingerprint, topic=draft.topic[:100], scopes_used=Suggestion.scopes_value(draft.scopes),
+                occasion_date=draft.occasion, created_at=now,
+            )
+            for draft in drafts
+        ]
+    )
+    SuggestionItem.objects.bulk_create(
+        [
+            SuggestionItem(suggestion=suggestion, media_id=media_id, position=position)
+            for suggestion, draft in zip(created, drafts)
+            for position, media_id in enumerate(draft.items)
+        ]
+    )
+    return created
+
+
+def suggestions_refresh_soon(user_id, now=None):
+    """Ask for a refresh SUGGESTIONS_DEBOUNCE_SECONDS from now, unless one is already waiting: a
+    batch of analysed photos leads to one refresh, not one per photo.
+
+    Only the due time is stored; suggestions_queue_due (on a beat) queues the refresh once it
+    is due. No delayed message waits in a worker: a Redis broker redelivers those after its
+    visibility timeout and can lose them when the connection drops.
+    """
+    now = now or timezone.now()
+    if not SuggestionRefresh.objects.filter(owner_id=user_id).exists():
+        try:
+            with transaction.atomic():
+                SuggestionRefresh.objects.create(owner_id=user_id)
+        except IntegrityError:
+            pass
+    due = now + timedelta(seconds=settings.SUGGESTIONS_DEBOUNCE_SECONDS)
+    return bool(SuggestionRefresh.objects.filter(owner_id=user_id, due_at__isnull=True).update(due_at=due))
+
+
+def suggestions_refresh_due(user_id):
+    """Run the refresh that suggestions_refresh_soon asked for, once, whichever task gets here first."""
+    if not SuggestionRefresh.objects.filter(owner_id=user_id, due_at__isnull=False).update(due_at=None):
+        return None
+    try:
+        return suggestions_refresh(user_id)
+    except Exception:
+        SuggestionRefresh.objects.filter(owner_id=user_id, due_at__isnull=True).update(due_at=timezone.now())
+        raise
+
+
+def suggestions_queue_due(now=None):
+    """Queue the refreshes that are due (a lost one stays due and is queued again). Returns the ids."""
+    now = now or timezone.now()
+    ids = list(SuggestionRefresh.objects.filter(due_at__lte=now).values_list("owner_id", flat=True)[:1000])
+    for user_id in ids:
+        enqueue(REFRESH_SUGGESTIONS, user_id)
+    return ids
+
+
+def suggestions_refresh_everyone():
+    """The daily run, for occasions that come with the date: queue a refresh for everyone whose
+    library is kept. Returns how many were queued."""
+    ids = set(Grant.objects.current().filter(scope=LIBRARY).values_list("record__user_id", flat=True))
+    for user_id in sorted(ids):
+        enqueue(REFRESH_SUGGESTIONS, user_id, False)
+    return len(ids)
+
+
+def suggestion_save(suggestion):
+    Suggestion.objects.filter(pk=suggestion.pk).update(state=Suggestion.State.SAVED, updated_at=timezone.now())
+    suggestion.state = Suggestion.State.SAVED
+    if not suggestion.asset:
+            enqueue(RENDER_SUGGESTION, suggestion.pk)
+    return suggestion
+
+
+def suggestion_dismiss(suggestion):
+    """Dismiss for good: its visual is deleted, its fingerprint and topic are kept so that it is
+    never suggested again."""
+    with transaction.atomic():
+        row = Suggestion.objects.select_for_update().filter(pk=suggestion.pk).first()
+        if row is None:
+            return suggestion
+        if row.asset:
+            name = row.asset.name
+            transaction.on_commit(lambda: delete_files([name]))
+        Suggestion.objects.filter(pk=row.pk).update(
+            state=Suggestion.State.DISMISSED, asset="", asset_mime="", updated_at=timezone.now()
+        )
+        suggestion_dismissed.send(sender=Suggestion, suggestion=row)
+    suggestion.state, suggestion.asset, suggestion.asset_mime = Suggestion.State.DISMISSED, "", ""
+    return suggestion
+
+
+def suggestion_seen(suggestion):
+    suggestions_mark_seen(suggestion.owner_id, [suggestion.pk])
+    if suggestion.state == Suggestion.State.NEW:
+        suggestion.state = Suggestion.State.SEEN
+    return suggestion
+
+
+def suggestions_mark_seen(user_id, ids):
+    return Suggestion.objects.filter(owner_id=user_id, pk__in=ids, state=Suggestion.State.NEW).update(
+        state=Suggestion.State.SEEN
+    )
+
+
+def suggestions_forget_media(item):
+    """Before an item is deleted: no suggestion may keep showing it. Unsaved ones go (the next
+    refresh makes them again without it); saved ones are rendered again from what is left;
+    dismissed ones only lose the link."""
+    using = Suggestion.objects.filter(owner_id=item.owner_id, suggestionitem__media=item)
+    saved = dict(using.filter(state=Suggestion.State.SAVED).values_list("pk", "asset"))
+    kept = [pk for pk in saved if SuggestionItem.objects.filter(suggestion_id=pk).count() > 1]
+    _discard(Suggestion.objects.filter(pk__in=list(using.filter(state__in=REPLACEABLE).values_list("pk", flat=True))))
+    _discard(Suggestion.objects.filter(pk__in=[pk for pk in saved if pk not in kept]))
+    if kept:
+        names = [saved[pk] for pk in kept if saved[pk]]
+        Suggestion.objects.filter(pk__in=kept).update(asset="", asset_mime="")
+        transaction.on_commit(lambda: delete_files(names))
+        for pk in kept:
+            enqueue(RENDER_SUGGESTION, pk)
+    suggestions_refresh_soon(item.owner_id)
+
+
+def refresh_soon_on(sender, owner_id, **kwargs):
+    """Receiver of the library's analysis_finished and people's people_changed."""
+    suggestions_refresh_soon(owner_id)
+
+
+def forget_media_on(sender, item, **kwargs):
+    """Receiver of the library's media_deleting."""
+    suggestions_forget_media(item)

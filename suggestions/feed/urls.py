@@ -1,0 +1,13 @@
+"""The feed's pages under /suggestions/ (namespace "feed", which also holds the share actions: see suggestions/urls.py)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/asset/", views.asset, name="asset"),
+    path("<int:pk>/save/", views.save, name="save"),
+    path("<int:pk>/dismiss/", views.dismiss, name="dismiss"),
+]

@@ -1,0 +1,161 @@
+"""The suggestion feed pages: cards, save, dismiss, download and “why this?”."""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST
+
+from consent.scopes import FACES, LIBRARY, LOCATION, ORDER, SCOPES, THEMES, TIME
+from consent.services import active_grants
+from rollweb.storage import file_response
+
+from ..edits import selectors as edit_selectors, services as edit_services
+from ..library.selectors import media_of
+from ..models import Suggestion, SuggestionItem
+from . import selectors, services
+from .render import EDIT_KINDS, VIDEO_KINDS
+
+PAGE_SIZE = 10
+
+# What each scope adds to the feed, for the empty states and the “more suggestions” note.
+ENABLES = {
+    TIME: "events, recap videos, “on this day”, anniversaries and birthdays",
+    LOCATION: "trips, public holidays and place names in titles",
+    FACES: "birthdays of the people you name, and crops that never cut a face",
+    THEMES: "picking your sharpest shots, one per burst, without near-duplicates, and automatic edits",
+}
+
+
+@dataclass
+class Card:
+    suggestion: Suggestion
+    items: list
+    scopes: list
+    frames: list = ()  # an edit's: the shapes it can be saved in
+
+    @property
+    def is_video(self):
+        return self.suggestion.kind in VIDEO_KINDS
+
+    @property
+    def is_edit(self):
+        return self.suggestion.kind in EDIT_KINDS
+
+    @property
+    def download_name(self):
+        return _download_name(self.suggestion)
+
+
+def _download_name(suggestion):
+    extension = "mp4" if suggestion.asset_mime == "video/mp4" else "jpg"
+    return f"{slugify(suggestion.title) or 'suggestion'}.{extension}"
+
+
+def _cards(suggestions, grants):
+    cards = [
+        Card(
+            suggestion=suggestion,
+            items=[link.media for link in suggestion.links],
+            scopes=[SCOPES[key] for key in ORDER if key in suggestion.scope_keys],
+        )
+        for suggestion in suggestions
+    ]
+    edited = [card.items[0] for card in cards if card.is_edit and card.items]
+    faces = edit_selectors.face_boxes(edited, grants)
+    for card in cards:
+        if card.is_edit and card.items:
+            card.frames = edit_selectors.edit_frames(card.items[0], faces.get(card.items[0].pk, []))
+    return cards
+
+
+def _with_items(queryset):
+    links = SuggestionItem.objects.select_related("media").order_by("position")
+    return queryset.prefetch_related(Prefetch("suggestionitem_set", queryset=links, to_attr="links"))
+
+
+def _missing_scopes(grants):
+    return [(SCOPES[key], ENABLES[key]) for key in ORDER if key in ENABLES and key not in grants]
+
+
+@login_required
+def index(request):
+    saved_only = request.GET.get("show") == "saved"
+    suggestions = selectors.feed_queryset(request.user)
+    if saved_only:
+        suggestions = suggestions.filter(state=Suggestion.State.SAVED)
+    page = Paginator(_with_items(suggestions), PAGE_SIZE).get_page(request.GET.get("page"))
+    grants = active_grants(request.user.pk)
+    cards = _cards(page.object_list, grants)
+    services.suggestions_mark_seen(request.user.pk, [card.suggestion.pk for card in cards])
+    return render(
+        request,
+        "suggestions/feed/feed.html",
+        {
+            "page": page,
+            "cards": cards,
+            "saved_only": saved_only,
+            "library_on": LIBRARY in grants,
+            "library_scope": SCOPES[LIBRARY],
+            "has_photos": media_of(request.user).exists(),
+            "missing": _missing_scopes(grants),
+        },
+    )
+
+
+@login_required
+def detail(request, pk):
+    suggestion = _with_items(Suggestion.objects.filter(pk=selectors.suggestion_owned(request.user, pk).pk)).get()
+    services.suggestion_seen(suggestion)
+    card = _cards([suggestion], active_grants(request.user.pk))[0]
+    return render(request, "suggestions/feed/suggestion_detail.html", {"card": card})
+
+
+@login_required
+def asset(request, pk):
+    suggestion = selectors.suggestion_owned(request.user, pk)
+    if not suggestion.asset:
+        raise Http404
+    download = _download_name(suggestion) if request.GET.get("download") else None
+    return file_response(suggestion.asset.name, suggestion.asset_mime, download_name=download)
+
+
+def redirect_next(request, fallback="feed:index"):
+    """Back to the page the form came from (`next`, when it is on this site), else `fallback`."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(fallback)
+
+
+@login_required
+@require_POST
+def save(request, pk):
+    suggestion = selectors.suggestion_owned(request.user, pk)
+    if suggestion.kind in EDIT_KINDS:
+        try:
+            edit_services.edit_save(suggestion, request.POST.get("frame", "original"))
+        except edit_services.EditRefused as exc:
+            messages.error(request, str(exc))
+            return redirect_next(request)
+        messages.success(
+            request, "Saved the edit. It is being made beside your original, which stays as it is: find it on the photo's page."
+        )
+        return redirect_next(request)
+    services.suggestion_save(suggestion)
+    messages.success(request, f"Saved “{suggestion.title}”. It stays here until you dismiss it.")
+    return redirect_next(request)
+
+
+@login_required
+@require_POST
+def dismiss(request, pk):
+    suggestion = services.suggestion_dismiss(selectors.suggestion_owned(request.user, pk))
+    messages.info(request, f"Dismissed “{suggestion.title}”. It will not be suggested again.")
+    return redirect_next(request)

@@ -1,0 +1,43 @@
+"""The analysis pipeline's stages, in the order they run, each under one consent scope.
+
+`library` knows no feature: each feature registers its own stages at start-up (AppConfig.ready),
+the library's first, so the order of registration is the order they run in. A stage has two
+halves. `compute(source)` does the slow work without touching the database and may raise
+UnreadableMedia. `write(item, result)` stores the result; it runs inside
+consent.services.scope_guard, so it happens only while the scope is still in force, and returns
+a plain-language line for the item's processing record.
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    title: str
+    scope: str
+    kinds: tuple  # the MediaItem kinds it runs on
+    compute: Callable
+    write: Callable
+
+
+STAGES = []
+
+
+def stage_register(*stages):
+    for stage in stages:
+        if stage not in STAGES:
+            STAGES.append(stage)
+
+
+def stage_title(name):
+    return next((stage.title for stage in STAGES if stage.name == name), name.replace("_", " ").capitalize())
+
+
+def stages_for(kind, scope=None):
+    return [stage for stage in STAGES if kind in stage.kinds and scope in (None, stage.scope)]
+
+
+def stage_names(scope):
+    return [stage.name for stage in STAGES if stage.scope == scope]

@@ -1,0 +1,194 @@
+import re
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from consent.scopes import LIBRARY, SCOPES, THEMES
+from consent.services import active_grants
+from rollweb.ratelimit import upload_wait
+from rollweb.storage import file_response
+
+from ..analysis import themes
+from ..analysis.filetypes import SUPPORTED
+from ..edits import selectors as edit_selectors
+from ..models import MediaItem
+from . import selectors, services
+from .backfill import LABELS as BACKFILL_LABELS
+from .timeline_views import scrubber_context, timeline_context
+
+ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif,video/mp4,video/quicktime,.mov"
+PENDING = (MediaItem.Status.UPLOADED, MediaItem.Status.PROCESSING)
+
+
+def item_json(item):
+    return {
+        "id": item.pk,
+        "status": item.status,
+        "status_label": item.get_status_display(),
+        "failure_reason": item.failure_reason,
+        "original_name": item.original_name,
+        "url": reverse("library:detail", args=[item.pk]),
+        "thumbnail_url": reverse("library:thumbnail", args=[item.pk, "small"]) if item.thumb_small else None,
+    }
+
+
+@login_required
+def library(request):
+    if request.method == "POST":
+        return _upload_many(request)
+    grants = active_grants(request.user.pk)
+    status = request.GET.get("status")
+    context = timeline_context(request, grants, status if status in MediaItem.Status.values else None)
+    if request.GET.get("fragment"):
+        return render(request, "suggestions/library/_timeline.html", context)
+    return render(
+        request,
+        "suggestions/library/library.html",
+        {
+            **context,
+            **scrubber_context(request, grants, context["status"]),
+            "statuses": MediaItem.Status.choices,
+            "can_upload": LIBRARY in grants,
+            "library_scope": SCOPES[LIBRARY],
+            "accept": ACCEPT,
+            "supported": SUPPORTED,
+            "max_upload_mb": settings.MAX_UPLOAD_BYTES // 2**20,
+            "pending": PENDING,
+            "backfills": [backfill_json(b) for b in selectors.backfills_running(request.user)],
+        },
+    )
+
+
+def backfill_json(backfill):
+    return {
+        "id": backfill.pk,
+        "scope": backfill.scope,
+        "label": BACKFILL_LABELS.get(backfill.scope, backfill.scope),
+        "done": min(backfill.done, backfill.total),
+        "total": backfill.total,
+        "state": backfill.state,
+    }
+
+
+def _too_fast_message(wait):
+    return (
+        f"You are uploading faster than {settings.UPLOADS_PER_MINUTE} files a minute, so this was not kept. "
+        f"Please try again in {wait} seconds."
+    )
+
+
+def _upload_many(request):
+    """The form without JavaScript: many files in one request, a message for each problem."""
+    wait = upload_wait(request.user.pk, len(request.FILES.getlist("files")))
+    if wait:
+        messages.error(request, _too_fast_message(wait))
+        return redirect("library:index")
+    created = duplicates = 0
+    for name in getattr(request, "oversized_uploads", []):
+        messages.error(request, f"{services.clean_name(name)}: {services.too_large_message()}")
+    for upload in request.FILES.getlist("files"):
+        try:
+            _, was_created = services.media_upload(request.user, upload, name=upload.name)
+        except services.UploadRefused as exc:
+            messages.error(request, f"{services.clean_name(upload.name)}: {exc.message}")
+            continue
+        created += was_created
+        duplicates += not was_created
+    if created:
+        messages.success(request, f"Uploaded {created} file{'s' if created != 1 else ''}; analysis has started.")
+    if duplicates:
+        messages.info(request, f"{duplicates} file{'s were' if duplicates != 1 else ' was'} already in your library.")
+    return redirect("library:index")
+
+
+@login_required
+@require_POST
+def upload(request):
+    """One file, answered in JSON: what the page's upload script calls for each file."""
+    upload = request.FILES.get("file")
+    if upload is None:
+        if getattr(request, "oversized_uploads", None):
+            return JsonResponse({"detail": services.too_large_message()}, status=413)
+        return JsonResponse({"detail": "No file was received."}, status=400)
+    wait = upload_wait(request.user.pk, 1)
+    if wait:
+        response = JsonResponse({"detail": _too_fast_message(wait)}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    try:
+        item, created = services.media_upload(request.user, upload, name=upload.name)
+    except services.UploadRefused as exc:
+        return JsonResponse({"detail": exc.message}, status=exc.status)
+    return JsonResponse({**item_json(item), "created": created}, status=201 if created else 200)
+
+
+@login_required
+def status(request):
+    """Current state of some of the person's items, for the library's live updates."""
+    items = selectors.media_with_ids(request.user, _ids(request, "ids"))
+    answer = {"items": [item_json(item) for item in items]}
+    if "backfills" in request.GET:
+        backfills = selectors.backfills_with_ids(request.user, _ids(request, "backfills"))
+        answer["backfills"] = [backfill_json(backfill) for backfill in backfills]
+    return JsonResponse(answer)
+
+
+ID = re.compile(r"[0-9]{1,18}")
+
+
+def _ids(request, name):
+    return [int(part) for part in request.GET.get(name, "").split(",")[:200] if ID.fullmatch(part.strip())]
+
+
+@login_required
+def detail(request, pk):
+    item = selectors.media_owned(request.user, pk)
+    burst = selectors.burst_of(item)
+    captured = item.captured_local
+    grants = active_grants(request.user.pk)
+    edit = edit_selectors.edit_suggestion_of(item)
+    frames = edit_selectors.edit_frames(item, edit_selectors.face_boxes([item], grants).get(item.pk, [])) if edit else []
+    return render(
+        request,
+        "suggestions/library/media_detail.html",
+        {
+            "item": item,
+            "ledger": item.ledger.all(),
+            "faces": item.faces.select_related("person").order_by("x", "pk"),
+            "burst": burst,
+            "season": themes.season(captured.date() if captured else None, item.latitude) if THEMES in grants else None,
+            "edit": edit,
+            "edit_frames": frames,
+            "renditions": item.renditions.all(),
+        },
+    )
+
+
+@login_required
+def thumbnail(request, pk, size):
+    item = selectors.media_owned(request.user, pk)
+    field = {"small": item.thumb_small, "large": item.thumb_large}.get(size)
+    if not field:
+        raise Http404
+    return file_response(field.name, "image/jpeg")
+
+
+@login_required
+def original(request, pk):
+    item = selectors.media_owned(request.user, pk)
+    return file_response(item.original.name, item.mime, download_name=item.original_name)
+
+
+@login_required
+def delete(request, pk):
+    item = selectors.media_owned(request.user, pk)
+    if request.method == "POST":
+        services.media_delete(item)
+        messages.success(request, f"Deleted {item.original_name} and everything found in it.")
+        return redirect("library:index")
+    return render(request, "suggestions/library/media_confirm_delete.html", {"item": item})

@@ -1,0 +1,26 @@
+"""The app's models, one module per feature; Django finds them here."""
+
+from .edits import Rendition
+from .feed import ScopedQuerySet, ScopesUsed, Suggestion, SuggestionItem, SuggestionQuerySet, SuggestionRefresh
+from .library import (
+    Backfill,
+    Home,
+    MediaItem,
+    MediaItemQuerySet,
+    ProcessingRecord,
+    Tombstone,
+    derived_key,
+    face_crop_key,
+    local_capture_time,
+    original_key,
+    user_prefix,
+)
+from .people import Face, Person
+from .sharing import ShareLink, ShareLinkQuerySet
+
+__all__ = [
+    "Backfill", "Face", "Home", "MediaItem", "MediaItemQuerySet", "Person", "ProcessingRecord", "Rendition",
+    "ScopedQuerySet", "ScopesUsed", "ShareLink", "ShareLinkQuerySet", "Suggestion", "SuggestionItem",
+    "SuggestionQuerySet", "SuggestionRefresh", "Tombstone", "derived_key", "face_crop_key", "local_capture_time",
+    "original_key", "user_prefix",
+]

@@ -1,0 +1,90 @@
+"""Suggestions, the items they show, and when each person's refresh is due."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from .library import MediaItem
+
+
+class ScopedQuerySet(models.QuerySet):
+    """For rows that record, in `scopes_used`, every scope whose data made them."""
+
+    def using_scope(self, scope):
+        return self.filter(scopes_used__contains=f",{scope},")
+
+
+class ScopesUsed(models.Model):
+    scopes_used = models.CharField(
+        max_length=100, help_text="the scopes whose data it used, comma-separated and comma-wrapped"
+    )
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def scopes_value(keys):
+        return "," + ",".join(sorted(set(keys))) + ","
+
+    @property
+    def scope_keys(self):
+        return [key for key in self.scopes_used.split(",") if key]
+
+
+class SuggestionQuerySet(ScopedQuerySet):
+    def not_dismissed(self):
+        """A dismissed suggestion is gone for good: never shown, answered or suggested again."""
+        return self.exclude(state=Suggestion.State.DISMISSED)
+
+
+class Suggestion(ScopesUsed):
+    class State(models.TextChoices):
+        NEW = "new", "new"
+        SEEN = "seen", "seen"
+        SAVED = "saved", "saved"
+        DISMISSED = "dismissed", "dismissed"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suggestions")
+    kind = models.CharField(max_length=30)
+    title = models.CharField(max_length=200)
+    reason = models.TextField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.NEW)
+    fingerprint = models.CharField(max_length=64)
+    topic = models.CharField(
+        max_length=100, blank=True, help_text="what it is about (an event, a day, a birthday), kept across new photos"
+    )
+    occasion_date = models.DateField(null=True, blank=True)
+    media = models.ManyToManyField(MediaItem, through="SuggestionItem", related_name="suggestions")
+    asset = models.FileField(max_length=255, blank=True)
+    asset_mime = models.CharField(max_length=50, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SuggestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "fingerprint"], name="suggestion_fingerprint_unique_per_owner")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} suggestion {self.pk}"
+
+
+class SuggestionItem(models.Model):
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE)
+    media = models.ForeignKey(MediaItem, on_delete=models.CASCADE)
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["suggestion", "media"], name="suggestion_item_unique")]
+
+
+class SuggestionRefresh(models.Model):
+    """When a person's debounced refresh is due, and when the last one ran."""
+
+    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suggestion_refresh")
+    due_at = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
