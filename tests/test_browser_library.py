@@ -9,8 +9,9 @@ import pytest
 from consent import scopes
 from consent.models import Method
 from consent.services import scopes_grant
+from suggestions.models import MediaItem
 
-from .factories import UserFactory
+from .factories import FaceFactory, PersonFactory, UserFactory
 from .library_seed import library_seed, previews_store
 from .services import ARTIFACTS
 from .test_browser import PASSWORD, VIEWPORTS, Steps, chromium, no_sideways_scrolling  # noqa: F401 (a fixture)
@@ -21,9 +22,12 @@ ROWS = 3000
 
 def seeded_person(username):
     person = UserFactory(username=username, password=PASSWORD)
-    scopes_grant(person, [scopes.LIBRARY, scopes.TIME, scopes.LOCATION], notice_version=scopes.notice_version(),
-                 method=Method.WEB)
+    scopes_grant(person, [scopes.LIBRARY, scopes.TIME, scopes.LOCATION, scopes.FACES],
+                 notice_version=scopes.notice_version(), method=Method.WEB, biometric_confirmed=True)
     library_seed(person, ROWS, years=6, previews=previews_store(person.pk))
+    anna = PersonFactory(owner=person, name="Anna")
+    for item in MediaItem.objects.filter(owner=person, kind="photo").order_by("pk")[:: ROWS // 40][:40]:
+        FaceFactory(media=item, person=anna)
     return person
 
 
@@ -88,6 +92,21 @@ def jump_three_years_back(steps, viewport):
     page.wait_for_function("t => document.querySelector('.tl-month-head').textContent === t", arg=title)
 
 
+def search_a_place_and_a_person(steps):
+    page = steps.page
+    page.fill("#search-q", "málaga 2023")
+    page.press("#search-q", "Enter")
+    page.wait_for_url(re.compile(r"q=m%C3%A1laga\+2023"))
+    heads = page.locator(".tl-day-head").all_inner_texts()
+    assert heads and all("2023" in head and "Málaga" in head for head in heads), heads[:5]
+    steps.shot("search-place")
+    page.fill("#search-q", "ANNA blorp")
+    page.press("#search-q", "Enter")
+    assert page.locator(".search-said").inner_text() == "No match for ‘blorp’."
+    assert page.locator(".tile").count() == MediaItem.objects.filter(faces__person__name="Anna").distinct().count() > 30
+    steps.shot("search-person")
+
+
 def plain_pages_without_javascript(chromium, viewport, base, folder, username):  # noqa: F811
     context = chromium.new_context(java_script_enabled=False, **VIEWPORTS[viewport])
     steps = Steps(context.new_page(), base, folder)
@@ -126,6 +145,7 @@ def test_a_long_library(viewport, chromium, live_server, bucket):  # noqa: F811
         no_sideways_scrolling(steps, viewport)
         scroll_for_older(steps)
         jump_three_years_back(steps, viewport)
+        search_a_place_and_a_person(steps)
         plain_pages_without_javascript(chromium, viewport, live_server.url, folder, username)
     finally:
         context.close()

@@ -6,7 +6,7 @@ from django.utils.http import urlencode
 
 from ..analysis.images import THUMB_LARGE, THUMB_SMALL
 from ..models import MediaItem
-from . import timeline
+from . import search, timeline
 
 PAGE_SIZE = 120
 
@@ -27,11 +27,22 @@ def _start(request):
     return (timeline.from_month(chosen) if chosen else None), chosen
 
 
+def _searched(request, grants, items):
+    """The items answering the search box's query (if any), and the search as read."""
+    text = request.GET.get("q", "").strip()[:200]
+    if not text:
+        return items, None
+    found = search.search_read(request.user, grants, text)
+    return search.search_filter(items, request.user, found), found
+
+
 def timeline_context(request, grants, status):
     """Template context for one page of the person's timeline and its scrubber."""
     items = timeline.timeline_items(request.user, grants, MediaItem.objects.only(*timeline.TILE_COLUMNS))
     if status:
         items = items.filter(status=status)
+    items, found = _searched(request, grants, items)
+    q = found.text if found else ""
     after, chosen = _start(request)
     rows, next_position = timeline.page_after(items, after, PAGE_SIZE)
     next_cursor = next_position.encode() if next_position else ""
@@ -41,8 +52,10 @@ def timeline_context(request, grants, status):
         "chosen": chosen,
         "continued": after is not None,
         "next_cursor": next_cursor,
-        "next_query": _query(status, cursor=next_cursor),
-        "first_query": _query(status),
+        "next_query": _query(status, q=q, cursor=next_cursor),
+        "first_query": _query(status, q=q),
+        "q": q,
+        "search_messages": search.search_messages(found) if found else [],
         "status_query": _query(status),
         "page_key": f"-{request.GET.get('cursor', '')[:12]}{request.GET.get('month', '')}",
         "thumb_small": THUMB_SMALL,
@@ -51,4 +64,7 @@ def timeline_context(request, grants, status):
 
 
 def scrubber_context(request, grants, status):
-    return {"years": timeline.scrubber(timeline.month_counts(request.user, grants, status))}
+    return {
+        "years": timeline.scrubber(timeline.month_counts(request.user, grants, status)),
+        "search_hints": search.search_hints(request.user, grants),
+    }
