@@ -96,3 +96,20 @@ def test_month_bounds_cross_the_year_end():
     assert timeline.month_bounds(date(2024, 12, 1)) == (
         datetime(2024, 12, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC)
     )
+
+
+def test_counts_follow_every_change_of_the_library(api, user, spread):
+    def counts():
+        return {row["month"]: row["count"] for row in api.get("/api/v1/timeline/").json()["results"]}
+
+    assert counts()["2025-06"] == 3
+    added = MediaItemFactory(owner=user, taken=datetime(2025, 6, 20, 10))
+    assert counts()["2025-06"] == 4
+    added.delete()
+    spread["2025-06"][0].delete()
+    assert counts()["2025-06"] == 2
+    uploading = MediaItemFactory(owner=user, status="processing", created_at=datetime(2026, 1, 5, tzinfo=UTC))
+    assert counts()["2026-01"] == 1
+    uploading.status, uploading.captured_at, uploading.captured_offset = "analyzed", datetime(2019, 1, 9, tzinfo=UTC), 0
+    uploading.save()
+    assert "2026-01" not in counts() and counts()["2019-01"] == 2

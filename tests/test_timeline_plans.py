@@ -72,5 +72,7 @@ def test_the_month_count_query_is_an_index_scan_on_the_owners_rows(seeded):
     with CaptureQueriesContext(connection) as queries:
         months = timeline.month_counts(person, {scopes.LIBRARY: True, scopes.TIME: True})
     assert sum(count for _, count in months) == 1500
-    (query,) = queries.captured_queries
-    assert_owner_index_scan(plan(query["sql"]), owner_indexes, "month counts")
+    items = [query["sql"] for query in queries.captured_queries if '"suggestions_mediaitem"' in query["sql"]]
+    assert len(items) == 3  # the library's version (2), then the counts (not cached yet)
+    for sql in items:
+        assert_owner_index_scan(plan(sql), owner_indexes, sql)

@@ -44,7 +44,7 @@ class Search:
 
 def places_known(user):
     """{folded name: name} of the places and regions in the person's library."""
-    rows = MediaItem.objects.filter(owner=user).exclude(place="").values_list("place", "region").distinct()
+    rows = MediaItem.objects.filter(owner=user).exclude(place="").order_by().values_list("place", "region").distinct()
     known = {}
     for place, region in rows:
         for name in (place, region):
