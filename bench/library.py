@@ -39,7 +39,8 @@ def fresh_postgres(url):
 
 def seed(var_dir):
     """The people and their libraries; returns (token, session cookie) of the one with 20,000 items."""
-    os.environ.update(VAR_DIR=str(var_dir), SECRET_KEY="bench-only", DJANGO_SETTINGS_MODULE="rollweb.settings")
+    os.environ.update(VAR_DIR=str(var_dir), SECRET_KEY="bench-only", DJANGO_SETTINGS_MODULE="rollweb.settings",
+                      STATIC_ROOT=str(var_dir / "static"))
     import django  # noqa: PLC0415 (settings come from the environment set just above)
 
     django.setup()
@@ -57,6 +58,7 @@ def seed(var_dir):
     from tests.library_seed import library_seed  # noqa: PLC0415
 
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # pages name their hashed static files
     User = get_user_model()  # noqa: N806
     everything = [scopes.LIBRARY, scopes.TIME, scopes.LOCATION, scopes.FACES]
     people = [User.objects.create_user(f"bench{n}", password="bench password 123") for n in range(OTHERS + 1)]
