@@ -46,7 +46,9 @@ from suggestions.feed import render as feed_render, services as feed  # noqa: E4
 from suggestions.feed.selectors import library_snapshot  # noqa: E402
 from suggestions.generators import drafts_for  # noqa: E402
 from suggestions.generators.recap import FPS, X264, recap_seconds  # noqa: E402
-from suggestions.models import Face, Home, MediaItem, Person, Suggestion, SuggestionItem  # noqa: E402
+from suggestions.models import (  # noqa: E402
+    Face, Home, MediaItem, Person, Suggestion, SuggestionItem, YearReviewRequest,
+)
 
 TODAY = date(2024, 6, 20)
 HOME = ("London", "England", "GB", 51.5072, -0.1276)
@@ -58,7 +60,7 @@ CITIES = [
     ("Vienna", "Vienna", "AT", 48.2082, 16.3738), ("Amsterdam", "North Holland", "NL", 52.3676, 4.9041),
     ("Penzance", "England", "GB", 50.1188, -5.5376), ("Kyoto", "Kyoto", "JP", 35.0116, 135.7681),
 ]
-TARGETS = {"full": 10.0, "incremental": 1.0, "collage": 1.0, "recap": 20.0}
+TARGETS = {"full": 5.0, "incremental": 1.0, "collage": 1.0, "recap": 20.0}
 
 
 class Took(float):
@@ -103,6 +105,7 @@ def build_library(user, count, rng, start_id=0):
     ]
     Person.objects.bulk_create(people)
     Home.objects.create(owner=user, latitude=HOME[3], longitude=HOME[4], place=HOME[0], region=HOME[1], country_code=HOME[2])
+    YearReviewRequest.objects.create(owner=user, year=TODAY.year - 1)  # so that every kind is made
     return add_items(user, synthetic_days(rng, count), rng, people, count, start_id)
 
 
@@ -132,9 +135,12 @@ def add_items(user, days, rng, people, limit, start_id):
             if not in_burst:
                 burst = None
     MediaItem.objects.bulk_create(items, batch_size=2000)
+    absent_since = TODAY - timedelta(days=240)  # Friend 18 has not been seen for eight months
     for item in items:
         if rng.random() < 0.3:
             for person in rng.sample(people, rng.randint(1, 3)):
+                if person.name == "Friend 18" and item.captured_at.date() > absent_since:
+                    continue
                 faces.append(Face(media=item, person=person, x=rng.randint(0, 3000), y=rng.randint(0, 2000), w=300, h=300,
                                   encoding=bytes(512)))
     Face.objects.bulk_create(faces, batch_size=2000)

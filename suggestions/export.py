@@ -1,4 +1,5 @@
-"""The library's part of a person's data export, registered with consent at start-up.
+"""This app's part of a person's data export (items, people, suggestions, edits), registered with
+consent at start-up.
 
 Rows are serialised field by field (consent.export.fields_json), so fields added to the
 models later are exported without touching this module; models of this app that are not

@@ -23,6 +23,14 @@ PLACES = {
     "berlin": (52.5200, 13.4050, "Berlin", "Berlin", "DE"),
     "paris": (48.8566, 2.3522, "Paris", "Île-de-France", "FR"),
     "lisbon": (38.7223, -9.1393, "Lisbon", "Lisbon", "PT"),
+    "rome": (41.9028, 12.4964, "Rome", "Lazio", "IT"),
+    "edinburgh": (55.9533, -3.1883, "Edinburgh", "Scotland", "GB"),
+    "barcelona": (41.3874, 2.1686, "Barcelona", "Catalonia", "ES"),
+    "madrid": (40.4168, -3.7038, "Madrid", "Community of Madrid", "ES"),
+    "kyoto": (35.0116, 135.7681, "Kyoto", "Kyoto", "JP"),
+    "osaka": (34.6937, 135.5023, "Osaka", "Osaka", "JP"),
+    "penzance": (50.1188, -5.5376, "Penzance", "England", "GB"),
+    "amsterdam": (52.3676, 4.9041, "Amsterdam", "North Holland", "NL"),
 }
 
 

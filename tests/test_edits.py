@@ -20,7 +20,7 @@ from suggestions.models import MediaItem, Rendition, Suggestion
 
 from .conftest import api_client_for, grant, upload_and_analyze
 from .crafted import load, photos
-from .factories import FaceFactory, UserFactory
+from .factories import FaceFactory, PersonFactory, UserFactory
 from .leftovers import erasure_leftovers
 
 
@@ -311,3 +311,29 @@ def test_the_edits_api_is_404_for_another_person_and_401_anonymous(edit, api_cli
 @pytest.fixture
 def api_client_for_owner(edit):
     return api_client_for(edit[0].owner)
+
+
+def test_an_edit_card_says_what_it_offers(user):
+    plans = {
+        "Brighter and crisper": _plan(),
+        "Warmer light": {**_plan(), "black": 0.0, "white": 1.0, "gamma": 1.0, "gains": [1.1, 1.0, 0.95]},
+        "Without the yellow cast": {**_plan(), "black": 0.0, "white": 1.0, "gamma": 1.0, "gains": [0.92, 1.0, 1.08]},
+    }
+    for day, plan in enumerate(plans.values()):
+        photos(user, datetime(2024, 6, 1 + 3 * day, 10), 3, quality=0.9, enhancement=plan)
+    drafts = edit_drafts.drafts(load(user, date(2024, 6, 20), scopes=("library", "time", "themes")))
+    assert sorted(d.title.split(":")[0] for d in drafts) == sorted(plans)
+
+
+def test_a_wide_photo_whose_faces_fit_a_story_offers_that_crop(user):
+    person = PersonFactory(owner=user, name="Ada")
+    [wide] = photos(user, datetime(2024, 6, 1, 10), 1, quality=0.9, enhancement=_plan(), width=4000, height=3000)
+    FaceFactory(media=wide, person=person, x=1800, y=900, w=400, h=400)
+    [draft] = edit_drafts.drafts(load(user, date(2024, 6, 20)))
+    assert draft.title == "Brighter and crisper, with a crop for a story: Saturday, 1 Jun 2024"
+    assert "with a story (9:16) crop that keeps every face" in draft.reason and "faces" in draft.scopes
+    assert edit_drafts.drafts(load(user, date(2024, 6, 20), scopes=("library", "time", "themes")))[0].title == (
+        "Brighter and crisper: Saturday, 1 Jun 2024"
+    )
+    FaceFactory(media=wide, person=person, x=200, y=900, w=400, h=400)  # and another far left: no story crop keeps both
+    assert ", with a crop" not in edit_drafts.drafts(load(user, date(2024, 6, 20)))[0].title

@@ -68,7 +68,7 @@ def test_coming_home_ends_a_trip_and_photos_without_place_stay_in_it(user):
         (date(2023, 10, 2), date(2023, 10, 4), 11),
         (date(2023, 10, 7), date(2023, 10, 8), 6),
     ]
-    assert [d.title for d in trips.drafts(load(user, TODAY))] == ["Île-de-France, 2–4 Oct 2023", "Berlin, 7–8 Oct 2023"]
+    assert [d.title for d in trips.drafts(load(user, TODAY))] == ["Paris, 2–4 Oct 2023", "Berlin, 7–8 Oct 2023"]
 
 
 def test_a_long_gap_away_makes_two_trips(user):
@@ -83,7 +83,31 @@ def test_without_a_stored_home_the_library_shows_where_home_is(user):
         photos(user, datetime(2023, 8, 1, 12) + timedelta(days=7 * week), 2, where="london")
     days_away(user, datetime(2023, 10, 22, 10), 3, where="florence")
     [draft] = trips.drafts(load(user, TODAY))
-    assert draft.title == "Tuscany, 22–24 Oct 2023"
+    assert draft.title == "Florence, 22–24 Oct 2023"
+
+
+def test_a_trip_is_named_by_its_city_its_region_or_its_country(user):
+    HomeFactory(owner=user)
+    days_away(user, datetime(2023, 3, 1, 10), 3, where="paris")
+    days_away(user, datetime(2023, 5, 1, 10), 2, where="florence")
+    days_away(user, datetime(2023, 5, 3, 10), 2, where="rome")
+    days_away(user, datetime(2023, 7, 1, 10), 2, where="kyoto")
+    days_away(user, datetime(2023, 7, 3, 10), 2, where="osaka")
+    days_away(user, datetime(2023, 9, 1, 10), 2, where="paris")
+    days_away(user, datetime(2023, 9, 3, 10), 2, where="berlin")
+    titles = [draft.title for draft in trips.drafts(load(user, TODAY))]
+    assert titles == [
+        "Paris, 1–3 Mar 2023", "Italy, 1–4 May 2023", "Japan, 1–4 Jul 2023", "France and Germany, 1–4 Sep 2023",
+    ]
+
+
+def test_a_city_names_a_trip_when_most_of_its_photos_are_there(user):
+    HomeFactory(owner=user)
+    days_away(user, datetime(2023, 10, 22, 10), 3, per_day=4, where="florence")
+    days_away(user, datetime(2023, 10, 25, 10), 1, per_day=2, where="siena")  # 2 of 14: still Florence
+    assert trips.drafts(load(user, TODAY))[0].title == "Florence, 22–25 Oct 2023"
+    days_away(user, datetime(2023, 10, 25, 14), 1, per_day=2, where="arezzo")  # 4 of 16: Tuscany
+    assert trips.drafts(load(user, TODAY))[0].title == "Tuscany, 22–25 Oct 2023"
 
 
 def test_trips_need_time_and_location(user):

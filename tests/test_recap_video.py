@@ -78,19 +78,21 @@ def days_in(user, where, start, days, per_day):
         photos(user, start + timedelta(days=day), per_day, every=timedelta(hours=1), where=where)
 
 
-def test_recent_trips_with_enough_photos_get_a_recap(user):
+def test_trips_of_any_year_with_enough_photos_get_a_recap(user):
     HomeFactory(owner=user)
     days_in(user, "florence", datetime(2023, 10, 22, 9), 3, 4)  # 12 photos
     days_in(user, "berlin", datetime(2023, 9, 1, 9), 3, 3)  # 9 photos: too few
-    days_in(user, "paris", datetime(2022, 6, 1, 9), 3, 5)  # more than a year ago
-    [draft] = recaps.drafts(load(user, date(2023, 11, 1)))
+    days_in(user, "lisbon", datetime(2021, 6, 1, 9), 3, 5)  # more than two years ago
+    older, draft = recaps.drafts(load(user, date(2023, 11, 1)))
     assert draft.kind == "recap_video"
-    assert draft.title == "Recap: Tuscany, 22–24 Oct 2023"
+    assert draft.title == "Recap: Florence, 22–24 Oct 2023"
     assert len(draft.items) == 12
-    assert draft.reason.startswith(f"A {recap_seconds(12):.0f}-second video of 12 of the 12 photos from Tuscany")
+    assert draft.reason.startswith(f"A {recap_seconds(12):.0f}-second video of 12 of the 12 photos from Florence")
     instants = {p.id: p.instant for p in load(user, date(2023, 11, 1)).photos}
     shown = [instants[pk] for pk in draft.items]
     assert shown == sorted(shown)  # in the order they were taken
+    assert older.title == "Two years ago: Lisbon"
+    assert older.reason.startswith(f"A {recap_seconds(12):.0f}-second video of 12 of the 15 photos from Lisbon, 1–3 Jun 2021")
 
 
 def test_big_recent_events_get_a_recap(user):

@@ -18,7 +18,7 @@ TODAY = date(2023, 11, 1)
 
 def library_of_every_kind(user):
     """A trip (time, location), an event with Ada (time, faces), an event chosen by quality (time,
-    themes), photos of this day in earlier years (time) and Ada's birthday (time, faces)."""
+    themes), photos of this day two years ago (time) and Ada's birthday (time, faces)."""
     HomeFactory(owner=user)
     for day in range(3):
         for hour in range(3):
@@ -28,8 +28,8 @@ def library_of_every_kind(user):
         pictured(user, datetime(2023, 10, 28, 12) + timedelta(minutes=minute), faces=[(400, 200, 200, 200)], person=ada)
     for minute in range(0, 160, 20):
         pictured(user, datetime(2023, 10, 29, 12) + timedelta(minutes=minute), quality=minute / 200)
-    for year in (2019, 2020, 2021):
-        pictured(user, datetime(year, 11, 1, 12))
+    for minute in (0, 20, 40):
+        pictured(user, datetime(2021, 11, 1, 12, minute))
 
 
 @pytest.fixture

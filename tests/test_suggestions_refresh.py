@@ -106,11 +106,13 @@ def test_a_dismissed_suggestion_never_returns(consenting, run_on_commit, private
 
 
 def test_the_occasion_of_a_day_is_gone_the_next_day(consenting, run_on_commit):
-    for year in (2019, 2021, 2022):
-        pictured(consenting, datetime(year, 6, 20, 12))
+    for minute in (0, 20, 40):
+        pictured(consenting, datetime(2021, 6, 20, 12, minute))
     [on_this_day] = run_on_commit(feed.suggestions_refresh, consenting.pk, today=TODAY).created
-    assert on_this_day.kind == "on_this_day"
-    assert run_on_commit(feed.suggestions_refresh, consenting.pk, today=TODAY + timedelta(days=1)).removed == 1
+    assert (on_this_day.kind, on_this_day.title) == ("on_this_day", "On this day in 2021")
+    next_day = run_on_commit(feed.suggestions_refresh, consenting.pk, today=TODAY + timedelta(days=1))
+    assert next_day.removed == 1 and [s.title for s in next_day.created] == ["This week, three years ago"]
+    assert run_on_commit(feed.suggestions_refresh, consenting.pk, today=TODAY + timedelta(days=4)).removed == 1
     assert not Suggestion.objects.exists()
 
 

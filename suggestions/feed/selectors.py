@@ -9,7 +9,8 @@ from consent.scopes import FACES, LIBRARY, LOCATION, THEMES, TIME
 
 from ..analysis.enhance import Enhancement
 from ..generators.library import FaceBox, Library, PersonRow, Photo, Place
-from ..models import Face, Home, MediaItem, Person, Suggestion, SuggestionItem
+from ..models import Face, Home, MediaItem, Person, Suggestion, SuggestionItem, YearReviewRequest
+from ..people.selectors import suggest_unnamed
 
 SHOWN = (Suggestion.State.NEW, Suggestion.State.SEEN, Suggestion.State.SAVED)
 
@@ -74,7 +75,13 @@ def library_snapshot(owner_id, scopes, today):
     return Library(
         owner_id=owner_id, today=today, scopes=scopes, photos=photos, people=people,
         home=_home(owner_id) if LOCATION in scopes else None, hidden_photo_ids=frozenset(hidden_ids),
+        suggest_unnamed=FACES in scopes and suggest_unnamed(owner_id), review_years=review_years_asked(owner_id),
     )
+
+
+def review_years_asked(owner_id):
+    """The past years a person asked to see reviewed."""
+    return frozenset(YearReviewRequest.objects.filter(owner_id=owner_id).values_list("year", flat=True))
 
 
 def _photos(owner_id, scopes):

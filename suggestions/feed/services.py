@@ -1,5 +1,5 @@
-"""Suggestion operations shared by the pages, the API and the workers: refresh, render, save,
-dismiss, seen, and what happens to suggestions when a photo is deleted.
+"""Suggestion operations shared by the pages, the API and the workers: refresh, save, dismiss,
+seen, and what happens to suggestions when a photo is deleted (rendering is in render.py).
 
 A refresh runs every generator over the person's library as loaded once, stores the drafts it
 has not stored before, and removes unsaved suggestions it no longer makes. A suggestion is
@@ -23,7 +23,7 @@ from rollweb.queue import enqueue
 from rollweb.storage import delete_files
 
 from ..generators import drafts_for
-from ..models import Suggestion, SuggestionItem, SuggestionRefresh
+from ..models import Suggestion, SuggestionItem, SuggestionRefresh, YearReviewRequest
 from .selectors import library_snapshot
 from .signals import suggestion_dismissed
 
@@ -145,6 +145,23 @@ def suggestions_refresh_everyone():
     for user_id in sorted(ids):
         enqueue(REFRESH_SUGGESTIONS, user_id, False)
     return len(ids)
+
+
+FIRST_REVIEW_YEAR = 1900
+
+
+class YearReviewRefused(ValueError):
+    pass
+
+
+def year_review_request(user_id, year, today=None):
+    """Ask for “Your <year>”: the worker's next refresh makes it. Raises YearReviewRefused for a year
+    after this one or before FIRST_REVIEW_YEAR (this year's comes by itself from 1 December)."""
+    today = today or timezone.localdate()
+    if not FIRST_REVIEW_YEAR <= year <= today.year:
+        raise YearReviewRefused(f"Choose a year from {FIRST_REVIEW_YEAR} to {today.year}.")
+    YearReviewRequest.objects.get_or_create(owner_id=user_id, year=year)
+    enqueue(REFRESH_SUGGESTIONS, user_id, False)
 
 
 def suggestion_save(suggestion):

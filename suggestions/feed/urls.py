@@ -6,6 +6,7 @@ from . import views
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("year/", views.year_review, name="year_review"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/asset/", views.asset, name="asset"),
     path("<int:pk>/save/", views.save, name="save"),

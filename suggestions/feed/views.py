@@ -6,8 +6,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
@@ -26,10 +27,13 @@ PAGE_SIZE = 10
 
 # What each scope adds to the feed, for the empty states and the “more suggestions” note.
 ENABLES = {
-    TIME: "events, recap videos, “on this day”, anniversaries and birthdays",
+    TIME: "events, recap videos of trips and big days of any year, “on this day” and “this week, years ago”, "
+    "anniversaries and birthdays",
     LOCATION: "trips, public holidays and place names in titles",
-    FACES: "birthdays of the people you name, and crops that never cut a face",
-    THEMES: "picking your sharpest shots, one per burst, without near-duplicates, and automatic edits",
+    FACES: "birthdays, spotlights, “then and now” and “it’s been a while” of the people you name, and crops that "
+    "never cut a face",
+    THEMES: "picking your sharpest shots, one per burst, without near-duplicates, the best of each season, and "
+    "automatic edits",
 }
 
 
@@ -105,8 +109,30 @@ def index(request):
             "library_scope": SCOPES[LIBRARY],
             "has_photos": media_of(request.user).exists(),
             "missing": _missing_scopes(grants),
+            "review_years": _review_years(grants),
         },
     )
+
+
+def _review_years(grants):
+    """The years one may ask a review of, newest first (none without capture times)."""
+    today = timezone.localdate()
+    return list(range(today.year, today.year - 30, -1)) if TIME in grants else []
+
+
+@login_required
+@require_POST
+def year_review(request):
+    try:
+        year = int(request.POST.get("year", ""))
+    except ValueError:
+        return HttpResponseBadRequest("Choose a year.")
+    try:
+        services.year_review_request(request.user.pk, year)
+    except services.YearReviewRefused as exc:
+        return HttpResponseBadRequest(str(exc))
+    messages.success(request, f"Your {year} will be in your suggestions in a moment, if there were enough photos.")
+    return redirect("feed:index")
 
 
 @login_required

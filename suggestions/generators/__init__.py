@@ -4,9 +4,15 @@ Each generator is a function from a person's analysed library (`library.Library`
 loaded once) to drafts (`drafts.Draft`); none touches the database.
 """
 
-from . import anniversaries, birthdays, edits, events, holidays, on_this_day, recaps, trips
+from . import (
+    anniversaries, been_a_while, birthdays, edits, events, holidays, on_this_day, recaps, seasons, spotlight, then_and_now,
+    together, trips, year_review,
+)
 
-GENERATORS = (events, trips, recaps, on_this_day, birthdays, anniversaries, holidays, edits)
+GENERATORS = (
+    events, trips, recaps, on_this_day, seasons, birthdays, anniversaries, holidays, edits, spotlight, then_and_now, together,
+    been_a_while, year_review,
+)
 
 
 def drafts_for(library):

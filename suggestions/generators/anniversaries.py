@@ -15,7 +15,7 @@ from .clusters import event_clusters, event_title
 from .dates import days_apart_in_year, next_occurrence
 from .drafts import draft
 from .library import centre_of
-from .text import join_words, month_day_text, place_names, plural, years_text
+from .text import capitalised, join_words, month_day_text, place_names, trip_name, years_ago_text, years_text
 from .trips import Trip, trip_member_keys, trip_title, trips
 
 LEAD_DAYS = 7
@@ -109,13 +109,13 @@ def drafts(library):
         located = any(photo.located for photo in pool)
         scopes = {TIME, *used} | ({LOCATION} if located else set())
         if len(members) == 1:
-            years_ago = plural(date.year - anchor.start.year, "year")
-            title = f"{years_ago} ago: {anchor.title}"
-            what = f"{choice.visible} photos from {anchor.title}, {years_ago} ago on {month_day_text(date)}"
+            years_ago = years_ago_text(date.year - anchor.start.year)
+            title = f"{capitalised(years_ago)}: {anchor.title}"
+            what = f"{choice.visible} photos from {anchor.title}, {years_ago} on {month_day_text(date)}"
         else:
             years = years_text(member.start.year for member in members)
             if LOCATION in used:
-                subject = place_names(pool)
+                subject = trip_name(pool)
             else:
                 names = sorted(library.people[pid].name for pid in anchor.people if library.people[pid].name)
                 subject = f"With {join_words(names)}" if names else "Together"

@@ -81,6 +81,8 @@ class Library:
     people: dict = field(default_factory=dict)
     home: Place | None = None
     hidden_photo_ids: frozenset = frozenset()  # photos showing someone hidden: never shown (choose drops them)
+    suggest_unnamed: bool = False  # the person asked for memories of people they have not named
+    review_years: frozenset = frozenset()  # past years the person asked to see reviewed
     cache: dict = field(default_factory=dict)  # what one generator computes and another reuses (events)
 
     @cached_property

@@ -4,6 +4,8 @@ from collections import Counter
 
 from consent.scopes import FACES, LOCATION, THEMES, TIME
 
+from ..analysis.countries import country_name
+
 # What each scope's data is called when a reason says what it used.
 DATA_WORDS = {TIME: "capture times", LOCATION: "places", FACES: "people", THEMES: "picture quality"}
 
@@ -57,6 +59,37 @@ def place_names(photos, limit=2):
     return join_words(name for name, _ in names.most_common(limit))
 
 
+# Of a trip's located photos, the share one city (or region, or country) must hold to name it.
+NAMED_SHARE = 0.8
+
+
+def _dominant(values):
+    """The value at least NAMED_SHARE of `values` have, or ""."""
+    counts = Counter(values)
+    if not counts:
+        return ""
+    value, count = counts.most_common(1)[0]
+    return value if value and count >= NAMED_SHARE * len(values) else ""
+
+
+def trip_name(photos):
+    """The name a person knows a trip by: its city when it stays in one (“Paris”, not
+    “Île-de-France”), its region when it moves between cities of one (“Tuscany”), its country
+    when it spans regions (“Italy”), else its two main countries (“Japan and South Korea”)."""
+    located = [photo for photo in photos if photo.located]
+    if not located:
+        return ""
+    for name in (
+        _dominant([photo.place for photo in located]),
+        _dominant([photo.region for photo in located]),
+        country_name(_dominant([photo.country for photo in located])),
+    ):
+        if name:
+            return name
+    countries = Counter(country_name(photo.country) for photo in located if photo.country)
+    return join_words(name for name, _ in countries.most_common(2) if name) or place_names(located)
+
+
 def local_place(photos):
     """The place most photos were taken in, for a short event: “Florence”."""
     names = Counter(photo.place or photo.region for photo in photos if photo.located and (photo.place or photo.region))
@@ -69,3 +102,25 @@ def reason_text(what, criteria, scopes):
     data = [words for key, words in DATA_WORDS.items() if key in scopes]
     uses = f" Uses your {join_words(data)}." if data else " Uses only the photos themselves."
     return f"{what}{chosen}.{uses}"
+
+
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def number_word(count):
+    """“two” up to ten, digits beyond: how a memory says a count of years."""
+    return _NUMBER_WORDS[count] if 0 <= count < len(_NUMBER_WORDS) else f"{count:,}"
+
+
+def years_since(day, today):
+    """Whole years from `day` to `today` (a birthday's arithmetic)."""
+    return today.year - day.year - ((today.month, today.day) < (day.month, day.day))
+
+
+def years_ago_text(years):
+    """“a year ago”, “two years ago”, “12 years ago”."""
+    return "a year ago" if years == 1 else f"{number_word(years)} years ago"
+
+
+def capitalised(text):
+    return text[:1].upper() + text[1:]

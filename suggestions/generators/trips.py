@@ -14,7 +14,7 @@ from ..analysis.geo import distance_km
 from .choose import choose
 from .clusters import event_clusters
 from .drafts import draft
-from .text import place_names, span_text
+from .text import span_text, trip_name
 
 TRIP_KM = 100
 TRIP_GAP_DAYS = 3
@@ -80,7 +80,7 @@ def trip_member_keys(library):
 
 
 def trip_title(trip):
-    places = place_names(trip.photos) or f"{round(trip.distance):,} km from home"
+    places = trip_name(trip.photos) or f"{round(trip.distance):,} km from home"
     return f"{places}, {span_text(trip.start.date(), trip.end.date())}"
 
 
@@ -92,7 +92,7 @@ def drafts(library):
         choice = choose(library, trip.photos)
         if choice.visible < TRIP_MIN_PHOTOS:
             continue
-        places = place_names(trip.photos)
+        places = trip_name(trip.photos)
         what = (
             f"{choice.visible} photos from {trip.days} days{f' in {places}' if places else ' away'}, "
             f"{span_text(trip.start.date(), trip.end.date())}, more than {TRIP_KM} km from home"

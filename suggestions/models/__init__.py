@@ -1,7 +1,9 @@
 """The app's models, one module per feature; Django finds them here."""
 
 from .edits import Rendition
-from .feed import ScopedQuerySet, ScopesUsed, Suggestion, SuggestionItem, SuggestionQuerySet, SuggestionRefresh
+from .feed import (
+    ScopedQuerySet, ScopesUsed, Suggestion, SuggestionItem, SuggestionQuerySet, SuggestionRefresh, YearReviewRequest,
+)
 from .library import (
     Backfill,
     Home,
@@ -15,12 +17,12 @@ from .library import (
     original_key,
     user_prefix,
 )
-from .people import Face, Person
+from .people import Face, PeoplePreference, Person
 from .sharing import ShareLink, ShareLinkQuerySet
 
 __all__ = [
-    "Backfill", "Face", "Home", "MediaItem", "MediaItemQuerySet", "Person", "ProcessingRecord", "Rendition",
+    "Backfill", "Face", "Home", "MediaItem", "MediaItemQuerySet", "PeoplePreference", "Person", "ProcessingRecord", "Rendition",
     "ScopedQuerySet", "ScopesUsed", "ShareLink", "ShareLinkQuerySet", "Suggestion", "SuggestionItem",
-    "SuggestionQuerySet", "SuggestionRefresh", "Tombstone", "derived_key", "face_crop_key", "local_capture_time",
+    "SuggestionQuerySet", "SuggestionRefresh", "Tombstone", "YearReviewRequest", "derived_key", "face_crop_key", "local_capture_time",
     "original_key", "user_prefix",
 ]

@@ -88,3 +88,14 @@ class SuggestionRefresh(models.Model):
     owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suggestion_refresh")
     due_at = models.DateTimeField(null=True, blank=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)
+
+
+class YearReviewRequest(models.Model):
+    """A past year the person asked to see reviewed (“Your 2019”); the feed's refresh makes it."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="year_reviews")
+    year = models.PositiveSmallIntegerField()
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "year"], name="year_review_unique_per_owner")]

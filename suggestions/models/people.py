@@ -42,3 +42,13 @@ class Face(models.Model):
     @property
     def box(self):
         return [self.x, self.y, self.w, self.h]
+
+
+class PeoplePreference(models.Model):
+    """What a person chose about memories of people (one row once they choose anything)."""
+
+    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="people_preference")
+    suggest_unnamed = models.BooleanField(
+        default=False, help_text="memories may feature people the owner has not named"
+    )
+    updated_at = models.DateTimeField(auto_now=True)

@@ -11,7 +11,7 @@ from consent.models import Grant
 from consent.scopes import FACES
 
 from ..analysis import faces as face_analysis, images
-from ..models import Face, MediaItem, Person, face_crop_key
+from ..models import Face, MediaItem, PeoplePreference, Person, face_crop_key
 
 
 def face_crop(face, side=160):
@@ -84,3 +84,8 @@ def names_for_search(user):
 def media_ids_showing_any(user, person_ids):
     """A subquery of the ids of the owner's items showing any of these people."""
     return Face.objects.filter(person__owner=user, person_id__in=person_ids).values("media_id")
+
+
+def suggest_unnamed(owner_id):
+    """Whether memories may feature people the owner has not named (off until they say so)."""
+    return PeoplePreference.objects.filter(owner_id=owner_id, suggest_unnamed=True).exists()

@@ -20,7 +20,7 @@ from consent.services import ScopeNotGranted, scope_granted, scope_guard
 from rollweb.storage import delete_files, save_bytes
 
 from ..analysis import faces as face_analysis
-from ..models import Face, MediaItem, Person, face_crop_key
+from ..models import Face, MediaItem, PeoplePreference, Person, face_crop_key
 from .signals import people_changed
 
 PERSON_MIN_FACES = 2
@@ -221,6 +221,12 @@ def person_update(person, *, name=UNSET, birthday=UNSET, hidden=UNSET):
     for key, value in changes.items():
         setattr(person, key, value)
     return person
+
+
+def people_preference_set(owner_id, *, suggest_unnamed):
+    """Let memories feature people the owner has not named (or stop them): the feed follows."""
+    PeoplePreference.objects.update_or_create(owner_id=owner_id, defaults={"suggest_unnamed": bool(suggest_unnamed)})
+    people_changed.send(sender=PeoplePreference, owner_id=owner_id)
 
 
 def people_merge(target, source):

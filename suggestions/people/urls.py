@@ -6,6 +6,7 @@ from . import views
 
 urlpatterns = [
     path("", views.people, name="index"),
+    path("memories/", views.preference, name="preference"),
     path("<int:pk>/", views.person, name="person"),
     path("<int:pk>/hide/", views.hide, name="hide"),
     path("<int:pk>/merge/", views.merge, name="merge"),

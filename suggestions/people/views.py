@@ -12,7 +12,7 @@ from consent.services import scope_granted
 from ..models import Person
 from . import services
 from .forms import MergeForm, PersonForm
-from .selectors import face_crop, face_owned, faces_waiting, people_of, person_owned
+from .selectors import face_crop, face_owned, faces_waiting, people_of, person_owned, suggest_unnamed
 
 
 @login_required
@@ -27,8 +27,19 @@ def people(request):
             "waiting_count": faces_waiting(request.user).count(),
             "faces_on": scope_granted(request.user.pk, FACES),
             "faces_scope": SCOPES[FACES],
+            "suggest_unnamed": suggest_unnamed(request.user.pk),
         },
     )
+
+
+@login_required
+@require_POST
+def preference(request):
+    unnamed = request.POST.get("suggest_unnamed") == "yes"
+    services.people_preference_set(request.user.pk, suggest_unnamed=unnamed)
+    messages.success(request, "Memories may now feature people you have not named." if unnamed
+                     else "Memories feature only the people you have named.")
+    return redirect("people:index")
 
 
 @login_required

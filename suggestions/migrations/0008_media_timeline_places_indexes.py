@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('suggestions', '0005_edits_renditions_share_links'),
+        ('suggestions', '0007_year_review_request'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
