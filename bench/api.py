@@ -148,8 +148,10 @@ def load_wrk(port, path, token, seconds, connections):
     return result
 
 
-def load_python(port, path, token, seconds, connections):
-    """Fallback when wrk is missing: threads in this (second) process, keep-alive connections."""
+def load_python(port, path, token, seconds, connections, headers=None):
+    """Fallback when wrk is missing: threads in this (second) process, keep-alive connections.
+    `headers` (instead of the token's) sign a page request in with a session cookie."""
+    headers = headers or {"Authorization": f"Token {token}"}
     latencies, errors, stop = [], [0], time.monotonic() + seconds
 
     def client():
@@ -157,7 +159,7 @@ def load_python(port, path, token, seconds, connections):
         while time.monotonic() < stop:
             began = time.perf_counter()
             try:
-                connection.request("GET", path, headers={"Authorization": f"Token {token}"})
+                connection.request("GET", path, headers=headers)
                 response = connection.getresponse()
                 response.read()
                 ok = response.status == 200

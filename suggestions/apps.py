@@ -21,11 +21,11 @@ class SuggestionsConfig(AppConfig):
         from .erasure import ERASERS, REMAINS
         from .feed import render as feed_render, services as feed
         from .feed.signals import suggestion_dismissed
-        from .library import registry, stages as library_stages
+        from .library import registry, search as library_search, stages as library_stages
         from .library.backfill import backfill_on_grant
         from .library.selectors import last_uploads
         from .library.signals import analysis_finished, media_deleted, media_deleting
-        from .people import services as people, stages as people_stages
+        from .people import selectors as people_selectors, services as people, stages as people_stages
         from .people.signals import people_changed
         from .sharing import selectors as sharing_selectors, services as sharing
 
@@ -33,6 +33,7 @@ class SuggestionsConfig(AppConfig):
         Image.MAX_IMAGE_PIXELS = settings.MAX_IMAGE_PIXELS
         # The library's stages run first, then each feature's.
         registry.stage_register(*library_stages.STAGES, *people_stages.STAGES)
+        library_search.people_source_register(people_selectors.names_for_search, people_selectors.media_ids_showing_any)
         feed_render.renderer_register(feed_render.EDIT_KINDS, edits.edit_suggestion_render)
         for scope in ERASERS:
             # Ahead of the scope's own eraser, which deletes the links' targets.

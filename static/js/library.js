@@ -53,7 +53,7 @@
 
   function pendingTiles() {
     if (!grid) { return []; }
-    return Array.prototype.filter.call(grid.querySelectorAll(".tile"), function (li) {
+    return Array.prototype.filter.call(document.querySelectorAll(".tile[data-status]"), function (li) {
       return PENDING.indexOf(li.dataset.status) !== -1;
     });
   }
@@ -67,7 +67,7 @@
       .then(function (response) { return response.ok ? response.json() : {items: []}; })
       .then(function (data) {
         data.items.forEach(function (item) {
-          var li = grid.querySelector('.tile[data-id="' + item.id + '"]');
+          var li = document.querySelector('.tile[data-id="' + item.id + '"]');
           if (li) { updateTile(li, item); }
         });
       })

@@ -16,11 +16,12 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from consent.services import active_grants
 from rollweb.api import NewestFirstPagination, PayloadTooLarge, UploadRateThrottle, content_length, errors
 from rollweb.storage import file_response
 
 from ..analysis.filetypes import HEIC, HEIF, JPEG, MOV, MP4, PNG, WEBP
-from ..library import selectors, services
+from ..library import search, selectors, services
 from ..models import ProcessingRecord
 from ..people import selectors as people_selectors
 from . import serializers as s
@@ -87,9 +88,16 @@ class MediaCollectionView(generics.GenericAPIView):
             if not people_selectors.person_exists(request.user, filters["person"]):
                 raise ValidationError({"person": ["No such person among yours."]})
             items = items.filter(pk__in=people_selectors.media_ids_showing(filters["person"]))
+        found = None
+        if filters.get("q"):
+            found = search.search_read(request.user, active_grants(request.user.pk), filters["q"])
+            items = search.search_filter(items, request.user, found)
         page = self.paginate_queryset(items)
         context = {**self.get_serializer_context(), "faces": s.face_rows([row["id"] for row in page])}
-        return self.get_paginated_response(s.MediaItemSerializer(page, many=True, context=context).data)
+        response = self.get_paginated_response(s.MediaItemSerializer(page, many=True, context=context).data)
+        if found is not None:
+            response.data["query"] = search.search_summary(found)
+        return response
 
     @extend_schema(
         tags=["media", "sync"],

@@ -296,6 +296,12 @@ class CheckResultSerializer(serializers.Serializer):
 
 
 class MediaFilterSerializer(serializers.Serializer):
+    q = serializers.CharField(
+        required=False, max_length=200,
+        help_text="Search: places, people's names, dates and periods ('june 2024', 'last summer', 'weekend'), "
+        "kinds ('videos'). The answer then carries `query`: what was understood, words it did not (`unknown`), "
+        "and the consents a part would need (`needs`: nothing is returned until they are given).",
+    )
     status = serializers.ChoiceField(choices=MediaItem.Status.values, required=False)
     kind = serializers.ChoiceField(choices=MediaItem.Kind.values, required=False)
     captured_from = serializers.DateField(required=False, help_text="Captured on or after this day (UTC).")

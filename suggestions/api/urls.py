@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import edits, feed, library, people, sharing
+from . import edits, feed, library, people, sharing, timeline
 
 urlpatterns = [
     path("media/check/", library.MediaCheckView.as_view(), name="api-media-check"),
@@ -11,6 +11,8 @@ urlpatterns = [
     path("media/<int:pk>/thumbnail/", library.MediaThumbnailView.as_view(), name="api-media-thumbnail"),
     path("media/<int:pk>/original/", library.MediaOriginalView.as_view(), name="api-media-original"),
     path("media/<int:pk>/ledger/", library.MediaLedgerView.as_view(), name="api-media-ledger"),
+    path("timeline/", timeline.TimelineMonthsView.as_view(), name="api-timeline"),
+    path("timeline/items/", timeline.TimelineItemsView.as_view(), name="api-timeline-items"),
     path("people/", people.PeopleListView.as_view(), name="api-people"),
     path("people/<int:pk>/", people.PersonView.as_view(), name="api-person"),
     path("people/<int:pk>/merge/", people.PersonMergeView.as_view(), name="api-person-merge"),

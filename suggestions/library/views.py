@@ -3,14 +3,13 @@ import re
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from consent.scopes import LIBRARY, SCOPES, THEMES
-from consent.services import active_grants, scope_granted
+from consent.services import active_grants
 from rollweb.ratelimit import upload_wait
 from rollweb.storage import file_response
 
@@ -20,9 +19,9 @@ from ..edits import selectors as edit_selectors
 from ..models import MediaItem
 from . import selectors, services
 from .backfill import LABELS as BACKFILL_LABELS
+from .timeline_views import scrubber_context, timeline_context
 
 ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif,video/mp4,video/quicktime,.mov"
-PAGE_SIZE = 60
 PENDING = (MediaItem.Status.UPLOADED, MediaItem.Status.PROCESSING)
 
 
@@ -42,19 +41,19 @@ def item_json(item):
 def library(request):
     if request.method == "POST":
         return _upload_many(request)
-    items = selectors.media_of(request.user)
+    grants = active_grants(request.user.pk)
     status = request.GET.get("status")
-    if status in MediaItem.Status.values:
-        items = items.filter(status=status)
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = timeline_context(request, grants, status if status in MediaItem.Status.values else None)
+    if request.GET.get("fragment"):
+        return render(request, "suggestions/library/_timeline.html", context)
     return render(
         request,
         "suggestions/library/library.html",
         {
-            "page": page,
-            "status": status,
+            **context,
+            **scrubber_context(request, grants, context["status"]),
             "statuses": MediaItem.Status.choices,
-            "can_upload": scope_granted(request.user.pk, LIBRARY),
+            "can_upload": LIBRARY in grants,
             "library_scope": SCOPES[LIBRARY],
             "accept": ACCEPT,
             "supported": SUPPORTED,

@@ -6,6 +6,8 @@ from datetime import timedelta, timezone as dt_timezone
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from rollweb.storage import user_prefix
@@ -119,6 +121,12 @@ class MediaItem(models.Model):
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["status", "lease_expires_at"]),
             models.Index(fields=["owner", "captured_at"]),
+            # The places the search box knows, read from the index alone.
+            models.Index(fields=["owner", "place", "region"], name="media_places_idx"),
+            # The timeline's order with consent to time (suggestions.library.timeline.sort_key).
+            models.Index(
+                F("owner"), Coalesce("captured_at", "created_at").desc(), F("id").desc(), name="media_timeline_idx"
+            ),
         ]
 
     def __str__(self):

@@ -73,6 +73,19 @@ def people_owners():
     return sorted(set(Face.objects.filter(media__owner_id__in=with_consent).values_list("media__owner_id", flat=True)))
 
 
+def names_for_search(user):
+    """{name: [person ids]} of the person's named, visible people: what the library's search knows."""
+    named = {}
+    for pk, name in Person.objects.filter(owner=user, hidden=False).exclude(name="").values_list("pk", "name"):
+        named.setdefault(name, []).append(pk)
+    return named
+
+
+def media_ids_showing_any(user, person_ids):
+    """A subquery of the ids of the owner's items showing any of these people."""
+    return Face.objects.filter(person__owner=user, person_id__in=person_ids).values("media_id")
+
+
 def suggest_unnamed(owner_id):
     """Whether memories may feature people the owner has not named (off until they say so)."""
     return PeoplePreference.objects.filter(owner_id=owner_id, suggest_unnamed=True).exists()

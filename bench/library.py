@@ -1,0 +1,155 @@
+"""The library of a long camera roll: timeline pages, the scrubber's counts and search, at 16 clients.
+
+    .venv/bin/python bench/library.py [--port 8106] [--seconds 8] [--connections 16]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/rollweb_bench_library .venv/bin/python bench/library.py
+
+Seeds one person with 20,000 analysed items over ten years and 50 others with 2,000 each (120,000
+rows) on the default engine (SQLite in a fresh VAR_DIR) or, with DATABASE_URL, on PostgreSQL (the
+database is dropped and made again), starts gunicorn, and loads each endpoint from this process
+with Python threads. Prints p50/p95/p99, requests per second, the server's CPU per request and a
+baseline endpoint measured in the same run. Targets (issue 14): timeline page p95 < 50 ms, scrubber
+counts p95 < 30 ms, search p95 < 100 ms per query class.
+"""
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench.api import load_python, serve, server_cpu  # noqa: E402
+
+OWNER_ITEMS, OTHERS, OTHER_ITEMS, YEARS = 20_000, 50, 2_000, 10
+
+
+def fresh_postgres(url):
+    """Drop and create the database DATABASE_URL names (a benchmark's own)."""
+    import psycopg  # noqa: PLC0415 (only the PostgreSQL run needs it)
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def seed(var_dir):
+    """The people and their libraries; returns (token, session cookie) of the one with 20,000 items."""
+    os.environ.update(VAR_DIR=str(var_dir), SECRET_KEY="bench-only", DJANGO_SETTINGS_MODULE="rollweb.settings",
+                      STATIC_ROOT=str(var_dir / "static"))
+    import django  # noqa: PLC0415 (settings come from the environment set just above)
+
+    django.setup()
+    from django.conf import settings  # noqa: PLC0415 (after django.setup)
+    from django.contrib.auth import get_user_model  # noqa: PLC0415
+    from django.contrib.sessions.backends.db import SessionStore  # noqa: PLC0415
+    from django.core.management import call_command  # noqa: PLC0415
+    from django.db import connection  # noqa: PLC0415
+
+    from consent import scopes  # noqa: PLC0415
+    from consent.models import Method  # noqa: PLC0415
+    from consent.services import scopes_grant  # noqa: PLC0415
+    from rollweb.tokens import token_issue  # noqa: PLC0415
+    from suggestions.models import Face, MediaItem, Person  # noqa: PLC0415
+    from tests.library_seed import library_seed  # noqa: PLC0415
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # pages name their hashed static files
+    User = get_user_model()  # noqa: N806
+    everything = [scopes.LIBRARY, scopes.TIME, scopes.LOCATION, scopes.FACES]
+    people = [User.objects.create_user(f"bench{n}", password="bench password 123") for n in range(OTHERS + 1)]
+    for n, person in enumerate(people):
+        scopes_grant(person, everything, notice_version=scopes.notice_version(), method=Method.WEB,
+                     biometric_confirmed=True)
+        library_seed(person, OWNER_ITEMS if n == 0 else OTHER_ITEMS, years=YEARS, previews=[("a.jpg", "b.jpg")])
+    owner = people[0]
+    anna = Person.objects.create(owner=owner, name="Anna")
+    items = MediaItem.objects.filter(owner=owner, kind="photo").values_list("pk", flat=True)[::40]
+    Face.objects.bulk_create([Face(media_id=pk, person=anna, x=0, y=0, w=10, h=10, encoding=bytes(512)) for pk in items])
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    _, token = token_issue(owner, "bench")
+    session = SessionStore()
+    session.update({"_auth_user_id": str(owner.pk), "_auth_user_backend": settings.AUTHENTICATION_BACKENDS[-1],
+                    "_auth_user_hash": owner.get_session_auth_hash()})
+    session.create()
+    return token, f"{settings.SESSION_COOKIE_NAME}={session.session_key}", connection.vendor
+
+
+ENDPOINTS = [
+    # (label, path, target p95 in ms or None, signed in by cookie)
+    ("baseline (token list)", "/api/v1/auth/tokens/", None, False),
+    ("timeline page (HTML)", "/library/", 50, True),
+    ("timeline page, a month 6 years back (HTML)", "/library/?month=2019-09", 50, True),
+    ("timeline items API", "/api/v1/timeline/items/?page_size=120", 50, False),
+    ("timeline items API, one month", "/api/v1/timeline/items/?month=2019-09&page_size=120", 50, False),
+    ("scrubber counts API", "/api/v1/timeline/", 30, False),
+    ("search: place", "/api/v1/media/?q=m%C3%A1laga", 100, False),
+    ("search: country", "/api/v1/media/?q=espa%C3%B1a", 100, False),
+    ("search: person", "/api/v1/media/?q=anna", 100, False),
+    ("search: month", "/api/v1/media/?q=june+2019", 100, False),
+    ("search: period across a year end", "/api/v1/media/?q=winter+2021", 100, False),
+    ("search: yearly days", "/api/v1/media/?q=christmas", 100, False),
+    ("search: weekend", "/api/v1/media/?q=weekend", 100, False),
+    ("search: kind", "/api/v1/media/?q=videos", 100, False),
+    ("search: combined", "/api/v1/media/?q=anna+in+arezzo+2020", 100, False),
+    ("search: unknown word", "/api/v1/media/?q=blorp", 100, False),
+]
+
+
+def run(port, token, cookie, seconds, connections, server):
+    missed, results = [], {}
+    for label, path, target, by_cookie in ENDPOINTS:
+        headers = {"Cookie": cookie} if by_cookie else None
+        load_python(port, path, token, 1, connections, headers=headers)  # warm-up
+        cpu = server_cpu(server)
+        results[label] = result = load_python(port, path, token, seconds, connections, headers=headers)
+        cpu_ms = (server_cpu(server) - cpu) / max(result["requests"], 1) * 1000
+        ratio = result["p95"] / results[ENDPOINTS[0][0]]["p95"]
+        print(f"{label:44} p50 {result['p50']:6.1f}  p95 {result['p95']:6.1f}  p99 {result['p99']:6.1f} ms  "
+              f"{result['rps']:5.0f} req/s  errors {result['errors']}  p95 ×{ratio:.2f} baseline  "
+              f"server CPU {cpu_ms:.1f} ms/request", flush=True)
+        if result["errors"] or (target is not None and result["p95"] >= target):
+            missed.append(f"{label}: p95 {result['p95']:.1f} ms (target < {target} ms), errors {result['errors']}")
+    return missed
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=8106)
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    var_dir = Path(tempfile.mkdtemp(prefix="rollweb-bench-library-"))
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        fresh_postgres(os.environ["DATABASE_URL"])
+    began = time.perf_counter()
+    token, cookie, vendor = seed(var_dir)
+    print(f"seeded {OWNER_ITEMS:,} items for one person and {OTHER_ITEMS:,} for each of {OTHERS} others "
+          f"on {vendor} in {time.perf_counter() - began:.0f} s")
+    print(f"load: Python threads, {args.connections} connections, {args.seconds} s per endpoint, gunicorn with "
+          f"{os.environ.get('WEB_WORKERS', '2')} workers, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f} before the run")
+    log = open(var_dir / "gunicorn.log", "w")
+    server = serve(var_dir, args.port, log)
+    try:
+        missed = run(args.port, token, cookie, args.seconds, args.connections, server)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+        shutil.rmtree(var_dir, ignore_errors=True)
+    print(f"load average {os.getloadavg()[0]:.1f} after the run")
+    for line in missed:
+        print("  over target:", line)
+    print("targets met" if not missed else "targets NOT met")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
