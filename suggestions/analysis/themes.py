@@ -25,6 +25,7 @@ BURST_SECONDS = 120
 EXIF_IFD = 0x8769
 EXPOSURE_TIME, ISO, FLASH = 0x829A, 0x8827, 0x9209
 TROPIC_LATITUDE = 23.44
+SEASON_NAMES = ("winter", "spring", "summer", "autumn")
 
 
 @dataclass(frozen=True)
@@ -160,8 +161,9 @@ def season(day, latitude):
         return ""
     if not isinstance(day, date):
         return ""
-    names = ["winter", "spring", "summer", "autumn"]
-    index = (day.month % 12) // 3
-    if latitude < 0:
-        index = (index + 2) % 4
-    return names[index]
+    return SEASON_NAMES[season_index(day.month, southern=latitude < 0)]
+
+
+def season_index(month, southern=False):
+    """Index into SEASON_NAMES of a month's meteorological season (December counts with winter)."""
+    return ((month % 12) // 3 + (2 if southern else 0)) % 4

@@ -10,20 +10,19 @@ from datetime import date
 
 from consent.scopes import LOCATION, THEMES, TIME
 
+from ..analysis.themes import SEASON_NAMES, season_index
 from .choose import choose
 from .drafts import draft
 
 MIN_PHOTOS = 20
 MIN_DAYS = 4
-NORTH = ("winter", "spring", "summer", "autumn")
-SOUTH = ("summer", "autumn", "winter", "spring")
+NORTH = SEASON_NAMES
+SOUTH = SEASON_NAMES[2:] + SEASON_NAMES[:2]
 
 
 def season_of(day):
     """(year the season starts in, index 0–3 from winter): December counts with the next January."""
-    if day.month == 12:
-        return day.year, 0
-    return (day.year - 1, 0) if day.month < 3 else (day.year, day.month // 3)
+    return (day.year - 1 if day.month < 3 else day.year), season_index(day.month)
 
 
 def season_bounds(year, index):
