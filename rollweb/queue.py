@@ -16,6 +16,17 @@ from .celery import app
 
 logger = logging.getLogger(__name__)
 
+# The kinds of work, each on its own queue so that one kind never waits behind another.
+QUEUE_KINDS = ("ingest", "analysis", "render", "erase")
+
+
+def queue_name(kind):
+    """The broker's name for a kind's queue, prefixed by CELERY_QUEUE so deployments and test runs
+    sharing one broker never take each other's messages."""
+    if kind not in QUEUE_KINDS:
+        raise ValueError(f"no queue for {kind!r}")
+    return f"{settings.CELERY_TASK_DEFAULT_QUEUE}.{kind}"
+
 
 def enqueue(task_name, *args, **kwargs):
     """Send `task_name(*args, **kwargs)` once the current transaction commits (at once outside one).
