@@ -25,7 +25,7 @@ ICONS = [
     ("icons/maskable.svg", "any", "image/svg+xml", "maskable"),
 ]
 # What the service worker fetches when it installs, so the offline page shows styled.
-PRECACHE_STATIC = ["css/rollweb.css", "favicon.svg", "icons/icon-192.png", "js/upload-queue.js"]
+PRECACHE_STATIC = ["css/rollweb.css", "css/touch.css", "favicon.svg", "icons/icon-192.png", "js/upload-queue.js"]
 SHARE_TARGET = "/share-target/"
 
 

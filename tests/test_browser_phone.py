@@ -7,6 +7,7 @@ what the server had; refused files say why. Screenshots: test-artifacts/browser-
 
 import hashlib
 import io
+import json
 import random
 import re
 
@@ -181,7 +182,7 @@ def test_every_tap_target_is_a_thumb_wide_and_nothing_scrolls_sideways(chromium,
         for action in ("Save", "Dismiss"):
             box = feed_card.locator(f"article.suggestion button:has-text('{action}')").first.bounding_box()
             assert box["y"] + box["height"] <= feed_card.evaluate("document.documentElement.scrollHeight")
-        assert problems == {}, problems
+        assert problems == {}, "\n" + json.dumps(problems, indent=1, ensure_ascii=False)
         # The same pages on a desktop, for the screenshots.
         page = desktop.new_page()
         page.goto(live_server.url + "/accounts/login/")
