@@ -10,6 +10,7 @@ import io
 import json
 import random
 import re
+from contextlib import contextmanager
 
 import pytest
 from django.core.files.base import ContentFile
@@ -40,6 +41,21 @@ SMALL_TARGETS = """sel => [...document.querySelectorAll(sel)].filter(el => {
     return box.width < 44 || box.height < 44;
   }).map(el => `${el.tagName.toLowerCase()}.${el.className} “${(el.innerText || el.value || el.name || '').trim()
     .slice(0, 30)}” ${Math.round(el.getBoundingClientRect().width)}×${Math.round(el.getBoundingClientRect().height)}`)"""
+
+
+@contextmanager
+def visit(chromium, base, name, viewport=PHONE):
+    """A fresh browser context on a phone; a screenshot named "failure" when a step fails."""
+    context = chromium.new_context(**viewport)
+    steps = Steps(context.new_page(), base, folder_for(name))
+    steps.context = context
+    try:
+        yield steps
+    except Exception:
+        steps.shot("failure")
+        raise
+    finally:
+        context.close()
 
 
 def folder_for(name):
@@ -102,8 +118,8 @@ def seeded(username):
 def test_the_app_installs_and_its_cache_keeps_only_the_allowlist(chromium, live_server, transactional_db, bucket):
     person, items = seeded("installer")
     suggestion = Suggestion.objects.filter(owner=person).exclude(asset="").first()
-    steps = Steps((context := chromium.new_context(**PHONE)).new_page(), live_server.url, folder_for("install"))
-    try:
+    with visit(chromium, live_server.url, "install") as steps:
+        context = steps.context
         steps.go("/")
         worker_ready(steps.page)
         cdp = context.new_cdp_session(steps.page)
@@ -145,11 +161,6 @@ def test_the_app_installs_and_its_cache_keeps_only_the_allowlist(chromium, live_
         steps.shot("offline")
         context.set_offline(False)
         assert steps.problems == [], steps.problems
-    except Exception:
-        steps.shot("failure")
-        raise
-    finally:
-        context.close()
 
 
 def small_targets_and_width(steps):
@@ -160,13 +171,12 @@ def small_targets_and_width(steps):
 
 def test_every_tap_target_is_a_thumb_wide_and_nothing_scrolls_sideways(chromium, live_server, transactional_db, bucket):
     person, items = seeded("thumb")
-    steps = Steps((context := chromium.new_context(**PHONE)).new_page(), live_server.url, folder_for("thumb"))
-    desktop = chromium.new_context(**DESKTOP)
-    try:
+    pages = (("library", "/library/"), ("feed", "/suggestions/"), ("item", f"/library/{items[1].pk}/"))
+    with visit(chromium, live_server.url, "thumb") as steps:
         steps.go("/accounts/login/")
         sign_in(steps, "thumb")
         problems = {}
-        for name, path in (("library", "/library/"), ("feed", "/suggestions/"), ("item", f"/library/{items[1].pk}/")):
+        for name, path in pages:
             steps.go(path)
             steps.page.wait_for_load_state("load")
             for details in steps.page.locator("details").all():
@@ -175,32 +185,23 @@ def test_every_tap_target_is_a_thumb_wide_and_nothing_scrolls_sideways(chromium,
             small, width = small_targets_and_width(steps)
             if small or width > 390:
                 problems[path] = {"small": small, "scroll_width": width}
-        feed_card = steps.page
-        steps.go("/suggestions/")
-        card = feed_card.locator("article.suggestion").first.bounding_box()
-        assert card["width"] >= 390 - 2 * 16 - 1, card  # full width inside the page's margins
-        for action in ("Save", "Dismiss"):
-            box = feed_card.locator(f"article.suggestion button:has-text('{action}')").first.bounding_box()
-            assert box["y"] + box["height"] <= feed_card.evaluate("document.documentElement.scrollHeight")
         assert problems == {}, "\n" + json.dumps(problems, indent=1, ensure_ascii=False)
-        # The same pages on a desktop, for the screenshots.
-        page = desktop.new_page()
-        page.goto(live_server.url + "/accounts/login/")
-        Steps(page, live_server.url, folder_for("thumb-desktop"))
-        page.fill("input[name=username]", "thumb")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(re.compile(r"/$"))
-        for name, path in (("library", "/library/"), ("feed", "/suggestions/"), ("item", f"/library/{items[1].pk}/")):
-            page.goto(live_server.url + path)
-            page.screenshot(path=str(ARTIFACTS / "browser-phone" / "thumb-desktop" / f"{name}.png"), full_page=True)
+        steps.go("/suggestions/")
+        for card in steps.page.locator("article.suggestion").all():
+            box = card.bounding_box()
+            assert box["x"] <= 16 and box["width"] >= 390 - 2 * 16, box  # full width inside the page's margins
+            for action in ("Save", "Dismiss"):
+                button = card.locator(f"button:has-text('{action}')").bounding_box()
+                assert 0 <= button["x"] and button["x"] + button["width"] <= 390, (action, button)
         assert steps.problems == [], steps.problems
-    except Exception:
-        steps.shot("failure")
-        raise
-    finally:
-        context.close()
-        desktop.close()
+    # The same pages on a desktop, for the screenshots.
+    with visit(chromium, live_server.url, "thumb-desktop", DESKTOP) as steps:
+        steps.go("/accounts/login/")
+        sign_in(steps, "thumb")
+        for name, path in pages:
+            steps.go(path)
+            steps.shot(name)
+        assert steps.problems == [], steps.problems
 
 
 def share(steps, files):
@@ -217,8 +218,7 @@ def share(steps, files):
 def test_photos_shared_while_signed_out_arrive_after_sign_in_and_consent(chromium, live_server, transactional_db, bucket):
     person = person_with("sharer")
     photos = [{"name": f"IMG_{n}.JPG", "mimeType": "image/jpeg", "buffer": jpeg(n)} for n in range(3)]
-    steps = Steps((context := chromium.new_context(**PHONE)).new_page(), live_server.url, folder_for("share"))
-    try:
+    with visit(chromium, live_server.url, "share") as steps:
         steps.go("/accounts/login/")
         worker_ready(steps.page)
         share(steps, photos)
@@ -241,11 +241,6 @@ def test_photos_shared_while_signed_out_arrive_after_sign_in_and_consent(chromiu
         assert len(bucket.keys(user_prefix(person.pk) + "originals/")) == 3
         assert steps.page.evaluate("() => RollwebQueue.all().then(entries => entries.length)") == 0
         assert steps.problems == [], steps.problems
-    except Exception:
-        steps.shot("failure")
-        raise
-    finally:
-        context.close()
 
 
 def video_bytes(size):
@@ -263,7 +258,6 @@ def test_a_video_upload_survives_a_lost_connection_without_sending_twice(
     video = tmp_path / "VID_0001.MP4"
     video.write_bytes(video_bytes(30 * 1024 * 1024))
     digest = hashlib.sha256(video.read_bytes()).hexdigest()
-    steps = Steps((context := chromium.new_context(**PHONE)).new_page(), live_server.url, folder_for("resume"))
     lost = []
 
     def drop_the_connection(route):
@@ -272,7 +266,8 @@ def test_a_video_upload_survives_a_lost_connection_without_sending_twice(
         context.set_offline(True)
         route.abort("internetdisconnected")
 
-    try:
+    with visit(chromium, live_server.url, "resume") as steps:
+        context = steps.context
         steps.go("/accounts/login/")
         sign_in(steps, "traveller")
         steps.go("/library/")
@@ -297,19 +292,13 @@ def test_a_video_upload_survives_a_lost_connection_without_sending_twice(
         assert hashlib.sha256(bucket.read(item.original.name)).hexdigest() == digest
         assert bucket.keys(f"{user_prefix(person.pk)}uploads/") == []
         assert steps.problems == [] or all("ERR_INTERNET_DISCONNECTED" in p for p in steps.problems), steps.problems
-    except Exception:
-        steps.shot("failure")
-        raise
-    finally:
-        context.close()
 
 
 def test_refused_files_say_why(chromium, live_server, transactional_db, bucket, tmp_path):
     person = person_with("refused", scopes.LIBRARY)
     not_a_photo = tmp_path / "notes.jpg"
     not_a_photo.write_bytes(b"just some notes, not a picture\n" * 100)
-    steps = Steps((context := chromium.new_context(**PHONE)).new_page(), live_server.url, folder_for("refused"))
-    try:
+    with visit(chromium, live_server.url, "refused") as steps:
         steps.go("/accounts/login/")
         sign_in(steps, "refused")
         steps.go("/library/")
@@ -327,8 +316,3 @@ def test_refused_files_say_why(chromium, live_server, transactional_db, bucket, 
         assert reasons[0] == "refused: Turn on “Keep my photos and videos” on your privacy page before uploading."
         steps.shot("refused")
         assert not MediaItem.objects.filter(owner=person).exists() and not ChunkedUpload.objects.exists()
-    except Exception:
-        steps.shot("failure")
-        raise
-    finally:
-        context.close()
