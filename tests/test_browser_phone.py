@@ -316,3 +316,41 @@ def test_refused_files_say_why(chromium, live_server, transactional_db, bucket, 
         assert reasons[0] == "refused: Turn on “Keep my photos and videos” on your privacy page before uploading."
         steps.shot("refused")
         assert not MediaItem.objects.filter(owner=person).exists() and not ChunkedUpload.objects.exists()
+
+
+def test_an_upload_left_by_a_closed_tab_carries_on_in_the_next(
+    chromium, live_server, transactional_db, bucket, settings, tmp_path
+):
+    settings.UPLOAD_CHUNK_BYTES = 5 * 1024 * 1024
+    person = person_with("closer", scopes.LIBRARY)
+    video = tmp_path / "VID_0002.MP4"
+    video.write_bytes(video_bytes(12 * 1024 * 1024))
+    second_chunk = re.compile(r".*/api/v1/uploads/[0-9a-f-]+/chunks/1/$")
+    refused = []
+
+    def unreachable(route):
+        refused.append(route.request.url)
+        route.abort("connectionreset")
+
+    with visit(chromium, live_server.url, "closed-tab") as steps:
+        steps.go("/accounts/login/")
+        sign_in(steps, "closer")
+        steps.go("/library/")
+        steps.context.route(second_chunk, unreachable)
+        steps.page.set_input_files("#file-input", str(video))
+        # Playwright's synchronous API answers routes only while it is called: wait through it.
+        wait_until(lambda: steps.page.wait_for_timeout(100) or len(refused) >= 2, 30,
+                   "the second chunk to be tried again after a pause")
+        steps.page.locator("#progress-list li.paused .note", has_text="paused: trying again in").wait_for()
+        steps.shot("retrying")
+        steps.page.close()
+        assert ChunkedUpload.objects.get(owner=person).received == [0]
+        steps.context.unroute(second_chunk)
+        steps.page = steps.context.new_page()
+        steps.go("/library/")
+        steps.page.wait_for_function("() => document.querySelectorAll('#progress-list li.done').length === 1")
+        steps.shot("carried-on")
+        upload = ChunkedUpload.objects.get(owner=person)
+        assert upload.state == "done" and upload.bytes_received == video.stat().st_size
+        item = MediaItem.objects.get(owner=person)
+        assert hashlib.sha256(bucket.read(item.original.name)).hexdigest() == hashlib.sha256(video.read_bytes()).hexdigest()
