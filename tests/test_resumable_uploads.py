@@ -217,3 +217,39 @@ def test_the_pages_send_chunks_with_their_csrf_token_only(user, photo):
     assert browser.put(url, chunks(photo)[0], content_type="application/octet-stream").status_code == 403
     assert browser.put(url, chunks(photo)[0], content_type="application/octet-stream",
                        HTTP_X_CSRFTOKEN=token).status_code == 200
+
+
+def _open_multipart_uploads(bucket, prefix):
+    answer = bucket.client.list_multipart_uploads(Bucket=bucket.name, Prefix=prefix)
+    return [entry["UploadId"] for entry in answer.get("Uploads", [])]
+
+
+@pytest.mark.integration
+def test_on_s3_chunks_are_parts_of_one_multipart_upload_and_the_sweeper_aborts_it(user, api, bucket, settings):
+    settings.UPLOAD_CHUNK_BYTES = part = 5 * 1024 * 1024
+    grant(user, "library")
+    head = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
+    data = head + random.Random(5).randbytes(2 * part + 1000 - len(head))
+    prefix = f"users/{user.pk}/"
+    abandoned = start(api, data, name="abandoned.mp4").json()
+    put_part = lambda upload, index: api.put(  # noqa: E731
+        f"{UPLOADS}{upload['id']}/chunks/{index}/", data=data[index * part:(index + 1) * part],
+        content_type="application/octet-stream",
+    )
+    assert put_part(abandoned, 2).status_code == 200 and put_part(abandoned, 0).status_code == 200
+    assert bucket.keys(prefix) == []  # parts are not objects until the upload is complete
+    row = ChunkedUpload.objects.get(pk=abandoned["id"])
+    assert _open_multipart_uploads(bucket, prefix) == [row.multipart_id]
+    ChunkedUpload.objects.filter(pk=row.pk).update(updated_at=timezone.now() - timedelta(days=2))
+    tasks.requeue_stuck_media()
+    assert _open_multipart_uploads(bucket, prefix) == [] and not ChunkedUpload.objects.exists()
+
+    whole = start(api, data, name="VID_0001.MP4").json()
+    for index in (1, 2, 0):
+        assert put_part(whole, index).status_code == 200
+    done = api.post(f"{UPLOADS}{whole['id']}/complete/", {}, format="json")
+    assert done.status_code == 201, done.json()
+    item = MediaItem.objects.get(owner=user)
+    assert hashlib.sha256(bucket.read(item.original.name)).hexdigest() == sha(data) == item.sha256
+    assert [key for key in bucket.keys(prefix) if "/uploads/" in key] == []
+    assert _open_multipart_uploads(bucket, prefix) == []

@@ -60,12 +60,14 @@ def store_forget_part(upload, token):
 def store_read(upload):
     """The whole file's bytes in order, in pieces of at most READ_BYTES."""
     if _s3():
-        client, key = _client_and_key(upload)
-        parts = [{"PartNumber": int(index) + 1, "ETag": etag} for index, etag in upload.parts.items()]
-        client.complete_multipart_upload(
-            Bucket=default_storage.bucket_name, Key=key, UploadId=upload.multipart_id,
-            MultipartUpload={"Parts": sorted(parts, key=lambda part: part["PartNumber"])},
-        )
+        # Completed already when an earlier attempt was cut short after this step (storage went away).
+        if not default_storage.exists(_whole_name(upload)):
+            client, key = _client_and_key(upload)
+            parts = [{"PartNumber": int(index) + 1, "ETag": etag} for index, etag in upload.parts.items()]
+            client.complete_multipart_upload(
+                Bucket=default_storage.bucket_name, Key=key, UploadId=upload.multipart_id,
+                MultipartUpload={"Parts": sorted(parts, key=lambda part: part["PartNumber"])},
+            )
         names = [_whole_name(upload)]
     else:
         names = [upload.parts[str(index)] for index in range(upload.chunk_count)]
