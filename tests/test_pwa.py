@@ -81,3 +81,17 @@ def _file():
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("shared.jpg", jpeg_bytes(), content_type="image/jpeg")
+
+
+def test_the_committed_icons_are_what_the_script_draws():
+    from PIL import ImageChops
+
+    from rollweb.management.commands.draw_icons import SIZES, draw_png, svg
+
+    for name, (size, full_bleed) in SIZES.items():
+        with Image.open(finders.find(f"icons/{name}")) as committed:
+            drawn = draw_png(size, full_bleed)
+            assert committed.size == (size, size)
+            assert ImageChops.difference(committed.convert("RGBA"), drawn).getbbox() is None, name
+    with open(finders.find("icons/maskable.svg")) as committed:
+        assert committed.read() == svg(True)
