@@ -177,6 +177,11 @@
           attempt = 0;
           return next();
         }
+        if (reply.status === 404) {
+          // Dropped by the server (untouched for a day): start this file again.
+          entry.uploadId = null;
+          return serverState(entry, attempt + 1).then(function (fresh) { return fresh && sendMissing(entry, fresh, 0); });
+        }
         // Whatever happened, ask the server what it has before sending anything again.
         return setback(entry, reply, attempt).then(function (again) {
           if (!again) { return null; }

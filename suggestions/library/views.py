@@ -58,7 +58,6 @@ def library(request):
             "accept": ACCEPT,
             "supported": SUPPORTED,
             "max_upload_mb": settings.MAX_UPLOAD_BYTES // 2**20,
-            "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
             "shared": request.GET.get("shared", ""),
             "notice_version": notice_version(),
             "pending": PENDING,
