@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -131,7 +132,16 @@ def grant(request):
         return redirect("consent:faces")
     if _grant(request, [key]):
         messages.success(request, f"“{scopes.SCOPES[key].title}” is on.")
+        return redirect(_next_page(request) or "consent:privacy")
     return redirect("consent:privacy")
+
+
+def _next_page(request):
+    """Where a switch turned on outside the privacy page (the library's) goes back to: this site only."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return None
 
 
 @login_required

@@ -250,6 +250,12 @@ STORAGES = {
 # than a chunk is held in memory.
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 512 * 1024 * 1024, minimum=1)
 FILE_UPLOAD_HANDLERS = ["suggestions.library.uploads.HashingUploadHandler"]
+# Resumable uploads (/api/v1/uploads/): the size of each chunk, and how long an unfinished one is kept.
+# On S3 the chunks are the parts of a multipart upload, which S3 wants at least 5 MB each.
+UPLOAD_CHUNK_BYTES = env_int("UPLOAD_CHUNK_BYTES", 8 * 1024 * 1024, minimum=1024)
+if STORAGE_BACKEND == "s3" and UPLOAD_CHUNK_BYTES < 5 * 1024 * 1024:
+    raise ImproperlyConfigured("UPLOAD_CHUNK_BYTES must be at least 5242880 (5 MB) when STORAGE_BACKEND is s3.")
+UPLOAD_EXPIRY_SECONDS = env_int("UPLOAD_EXPIRY_SECONDS", 24 * 3600, minimum=60)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default="") or None
 DATA_UPLOAD_MAX_NUMBER_FILES = 200

@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from suggestions import urls as pages
 
-from . import views
+from . import pwa, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,6 +17,10 @@ urlpatterns = [
     path("s/", include(pages.share)),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service-worker"),
+    path("offline/", pwa.offline, name="offline"),
+    path("share-target/", pwa.share_target_fallback, name="share-target"),
     path("api/v1/auth/", include("rollweb.api_auth_urls")),
     path("api/v1/", include("consent.api.urls")),
     path("api/v1/", include("suggestions.api.urls")),

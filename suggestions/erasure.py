@@ -15,6 +15,7 @@ from rollweb.storage import delete_files, files_under, rows_delete
 
 from .edits.services import renditions_delete
 from .library.registry import stage_names
+from .library.resumable import resumable_erase
 from .models import (
     Backfill,
     Face,
@@ -52,6 +53,7 @@ def erase_library(user):
     Tombstone.objects.filter(owner=user).delete()
     Backfill.objects.filter(owner=user).delete()
     SuggestionRefresh.objects.filter(owner=user).delete()
+    resumable_erase(user)
     counts["files"] += delete_files(names)
     counts["files"] += delete_files(files_under(user_prefix(user.pk)))
     return counts

@@ -13,7 +13,7 @@ from rollweb.queue import enqueue
 from .analysis import faces, location
 from .edits import services as edits
 from .feed import render as feed_render, services as feed
-from .library import backfill, pipeline, services as library
+from .library import backfill, pipeline, resumable, services as library
 from .people import selectors as people_selectors, services as people
 
 
@@ -27,6 +27,7 @@ def requeue_stuck_media():
     backfill.backfill_requeue_stalled()
     edits.renditions_requeue_pending()
     feed.suggestions_requeue_unrendered()
+    resumable.resumable_sweep()
     return len(library.media_requeue_stuck())
 
 

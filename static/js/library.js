@@ -1,16 +1,10 @@
-// Library: upload many files with a progress bar each, and keep item states live.
+// Library: keep item states live and show what the uploader (uploader.js) has just kept.
 // Everything here is an enhancement: the page works as a plain form without it.
 (function () {
   "use strict";
 
   var PENDING = ["uploaded", "processing"];
-  var PARALLEL = 3;
   var POLL_MS = 2000;
-
-  function csrfToken() {
-    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
-  }
 
   function tile(item) {
     var li = document.createElement("li");
@@ -77,103 +71,22 @@
 
   function startPolling() { if (!polling) { poll(); } }
 
-  // -- uploads -------------------------------------------------------------------------------
-  var uploader = document.getElementById("uploader");
-  if (uploader) {
-    var form = document.getElementById("dropzone");
-    var input = document.getElementById("file-input");
-    var list = document.getElementById("progress-list");
-    var submit = document.getElementById("upload-submit");
-    var queue = [];
-    var running = 0;
-    submit.hidden = true;
-
-    function row(file) {
-      var li = document.createElement("li");
-      var name = document.createElement("span");
-      name.className = "name";
-      name.textContent = file.name;
-      var bar = document.createElement("progress");
-      bar.max = 100;
-      bar.value = 0;
-      bar.setAttribute("aria-label", "Upload progress of " + file.name);
-      var note = document.createElement("span");
-      note.className = "note";
-      note.textContent = "waiting";
-      li.appendChild(name);
-      li.appendChild(bar);
-      li.appendChild(note);
-      list.prepend(li);
-      return {li: li, bar: bar, note: note};
-    }
-
-    function finish(view, xhr) {
-      var data = {};
-      try { data = JSON.parse(xhr.responseText); } catch (e) { data = {}; }
-      if (xhr.status === 201 || xhr.status === 200) {
-        view.bar.value = 100;
-        view.note.textContent = xhr.status === 201 ? "uploaded" : "already in your library";
-        view.li.className = "done";
-        if (xhr.status === 201 && grid) {
+  // -- files the uploader (uploader.js) has just kept: a tile each, kept live ---------------
+  document.addEventListener("rollweb:uploaded", function (event) {
+    if (!grid) { return; }
+    fetch(grid.dataset.statusUrl + "?ids=" + event.detail.id, {credentials: "same-origin"})
+      .then(function (response) { return response.ok ? response.json() : {items: []}; })
+      .then(function (data) {
+        data.items.forEach(function (item) {
+          if (document.querySelector('.tile[data-id="' + item.id + '"]')) { return; }
           var empty = document.getElementById("grid-empty");
           if (empty) { empty.remove(); }
-          grid.prepend(tile(data));
-          startPolling();
-        }
-      } else {
-        view.li.className = "failed";
-        view.note.textContent = data.detail || ("upload failed (" + (xhr.status || "network error") + ")");
-      }
-    }
-
-    function next() {
-      while (running < PARALLEL && queue.length) {
-        running += 1;
-        send(queue.shift());
-      }
-    }
-
-    function send(job) {
-      var xhr = new XMLHttpRequest();
-      var body = new FormData();
-      body.append("file", job.file, job.file.name);
-      xhr.open("POST", uploader.dataset.uploadUrl);
-      xhr.setRequestHeader("X-CSRFToken", csrfToken());
-      xhr.upload.onprogress = function (event) {
-        if (event.lengthComputable) {
-          job.view.bar.value = Math.round((event.loaded / event.total) * 100);
-          job.view.note.textContent = job.view.bar.value + "%";
-        }
-      };
-      xhr.onloadend = function () {
-        finish(job.view, xhr);
-        running -= 1;
-        next();
-      };
-      job.view.note.textContent = "0%";
-      xhr.send(body);
-    }
-
-    function add(files) {
-      Array.prototype.forEach.call(files, function (file) {
-        queue.push({file: file, view: row(file)});
-      });
-      next();
-    }
-
-    input.addEventListener("change", function () { add(input.files); input.value = ""; });
-    form.addEventListener("submit", function (event) { event.preventDefault(); add(input.files); });
-    ["dragenter", "dragover"].forEach(function (type) {
-      form.addEventListener(type, function (event) { event.preventDefault(); form.classList.add("over"); });
-    });
-    ["dragleave", "drop"].forEach(function (type) {
-      form.addEventListener(type, function () { form.classList.remove("over"); });
-    });
-    form.addEventListener("drop", function (event) {
-      event.preventDefault();
-      if (event.dataTransfer && event.dataTransfer.files.length) { add(event.dataTransfer.files); }
-    });
-  }
+          grid.prepend(tile(item));
+        });
+        startPolling();
+      })
+      .catch(function () {});
+  });
 
   // -- one item still processing: reload when it is done -------------------------------------
   var pending = document.getElementById("pending");

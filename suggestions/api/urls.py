@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import edits, feed, library, people, sharing, timeline
+from . import edits, feed, library, people, sharing, timeline, uploads
 
 urlpatterns = [
     path("media/check/", library.MediaCheckView.as_view(), name="api-media-check"),
@@ -11,6 +11,10 @@ urlpatterns = [
     path("media/<int:pk>/thumbnail/", library.MediaThumbnailView.as_view(), name="api-media-thumbnail"),
     path("media/<int:pk>/original/", library.MediaOriginalView.as_view(), name="api-media-original"),
     path("media/<int:pk>/ledger/", library.MediaLedgerView.as_view(), name="api-media-ledger"),
+    path("uploads/", uploads.UploadStartView.as_view(), name="api-uploads"),
+    path("uploads/<uuid:pk>/", uploads.UploadView.as_view(), name="api-upload"),
+    path("uploads/<uuid:pk>/chunks/<int:index>/", uploads.UploadChunkView.as_view(), name="api-upload-chunk"),
+    path("uploads/<uuid:pk>/complete/", uploads.UploadCompleteView.as_view(), name="api-upload-complete"),
     path("timeline/", timeline.TimelineMonthsView.as_view(), name="api-timeline"),
     path("timeline/items/", timeline.TimelineItemsView.as_view(), name="api-timeline-items"),
     path("people/", people.PeopleListView.as_view(), name="api-people"),

@@ -4,7 +4,7 @@ from django.db import connection
 from django.db.models import Max
 from django.shortcuts import get_object_or_404
 
-from ..models import Backfill, MediaItem, Tombstone
+from ..models import Backfill, ChunkedUpload, MediaItem, Tombstone
 
 
 def media_of(user):
@@ -65,3 +65,8 @@ def last_uploads(user_ids):
     """{user_id: time of their latest upload}: uploading counts as activity (face data retention)."""
     rows = MediaItem.objects.filter(owner_id__in=user_ids).values("owner_id").annotate(last=Max("created_at"))
     return {row["owner_id"]: row["last"] for row in rows}
+
+
+def upload_owned(user, pk):
+    """One of the person's resumable uploads; another person's (or none) is a 404."""
+    return get_object_or_404(ChunkedUpload.objects.filter(owner=user), pk=pk)

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from consent.scopes import LIBRARY, SCOPES, THEMES
+from consent.scopes import LIBRARY, SCOPES, THEMES, notice_version
 from consent.services import active_grants
 from rollweb.ratelimit import upload_wait
 from rollweb.storage import file_response
@@ -58,6 +58,8 @@ def library(request):
             "accept": ACCEPT,
             "supported": SUPPORTED,
             "max_upload_mb": settings.MAX_UPLOAD_BYTES // 2**20,
+            "shared": request.GET.get("shared", ""),
+            "notice_version": notice_version(),
             "pending": PENDING,
             "backfills": [backfill_json(b) for b in selectors.backfills_running(request.user)],
         },

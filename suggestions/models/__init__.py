@@ -19,9 +19,10 @@ from .library import (
 )
 from .people import Face, PeoplePreference, Person
 from .sharing import ShareLink, ShareLinkQuerySet
+from .uploads import ChunkedUpload
 
 __all__ = [
-    "Backfill", "Face", "Home", "MediaItem", "MediaItemQuerySet", "PeoplePreference", "Person", "ProcessingRecord", "Rendition",
+    "Backfill", "ChunkedUpload", "Face", "Home", "MediaItem", "MediaItemQuerySet", "PeoplePreference", "Person", "ProcessingRecord", "Rendition",
     "ScopedQuerySet", "ScopesUsed", "ShareLink", "ShareLinkQuerySet", "Suggestion", "SuggestionItem",
     "SuggestionQuerySet", "SuggestionRefresh", "Tombstone", "YearReviewRequest", "derived_key", "face_crop_key", "local_capture_time",
     "original_key", "user_prefix",
