@@ -127,3 +127,28 @@ def test_download_of_same_names_keeps_both(client, user):
     response = _post(client, ids=[first.pk, second.pk], action="download")
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     assert sorted(archive.namelist()) == ["IMG_0001 (2).JPG", "IMG_0001.JPG"]
+
+
+def test_api_bulk_delete_deletes_the_persons_items_only(
+    api, user, other_user, three, stored_files, django_capture_on_commit_callbacks
+):
+    theirs = MediaItemFactory(owner=other_user)
+    chosen = [three[0][0].pk, three[1][0].pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            "/api/v1/media/bulk-delete/", {"ids": [*chosen, theirs.pk, chosen[0], 999999]}, format="json"
+        )
+    assert response.status_code == 200
+    assert response.json() == {"deleted": sorted(chosen), "not_found": [theirs.pk, 999999]}
+    assert list(MediaItem.objects.filter(owner=user).values_list("pk", flat=True)) == [three[2][0].pk]
+    assert MediaItem.objects.filter(pk=theirs.pk).exists()
+    assert stored_files() == sorted(three[2][0].stored_files())
+    check = api.post("/api/v1/media/check/", {"sha256": [three[0][0].sha256]}, format="json").json()
+    assert check["deleted"] == [three[0][0].sha256]
+
+
+@pytest.mark.parametrize("body", [{}, {"ids": []}, {"ids": ["x"]}, {"ids": [0]}, {"ids": list(range(1, 502))}, {"ids": 5}])
+def test_api_bulk_delete_refuses_what_it_cannot_read(api, user, three, body):
+    response = api.post("/api/v1/media/bulk-delete/", body, format="json")
+    assert response.status_code == 400
+    assert MediaItem.objects.filter(owner=user).count() == 3

@@ -248,8 +248,8 @@ def media_delete_many(user, ids):
     theirs (another person's, or already gone) are ignored. Returns the ids deleted."""
     deleted = []
     for item in MediaItem.objects.owned_by(user).filter(pk__in=list(ids)).order_by("pk"):
+        deleted.append(item.pk)  # before the delete sets it to None
         media_delete(item)
-        deleted.append(item.pk)
     return deleted
 
 
