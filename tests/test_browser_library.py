@@ -211,11 +211,13 @@ def open_the_viewer_and_step_with_the_keyboard(steps, viewport):
     steps.shot("viewer-closed")
 
 
-def keyboard_and_screen_reader(steps):
-    """The scrubber and the grid by keyboard alone, and what a screen reader is told about them."""
+def keyboard_and_screen_reader(steps, viewport):
+    """The scrubber and the grid by keyboard alone, and what a screen reader is told about them
+    (on a phone the scrubber is a row of years)."""
     page = steps.page
     scrubber = page.locator("#scrubber").aria_snapshot()
-    assert 'navigation "Jump to a date"' in scrubber and re.search(r'link "June 2022, \d+ items?"', scrubber), scrubber
+    wanted = r'link "2022, \d+ items"' if viewport == "phone" else r'link "June 2022, \d+ items?"'
+    assert 'navigation "Jump to a date"' in scrubber and re.search(wanted, scrubber), scrubber
     day = page.locator(".tl-day").first
     tree = day.aria_snapshot()
     assert re.search(r'region "\w+day \d+ June 2022, ', tree), tree
@@ -303,7 +305,7 @@ def test_a_long_library(chromium, live_server, seeded_library, bucket):  # noqa:
             search_a_place_and_a_person(steps)
             open_the_viewer_and_step_with_the_keyboard(steps, viewport)
             no_sideways_scrolling(steps, viewport)
-            keyboard_and_screen_reader(steps)
+            keyboard_and_screen_reader(steps, viewport)
             select_and_delete_three(steps, viewport, bucket)
             no_sideways_scrolling(steps, viewport)
             plain_pages_without_javascript(chromium, viewport, live_server.url, folder, seeded_library.username)

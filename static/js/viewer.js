@@ -36,7 +36,7 @@
       '<div class="viewer-bar">' +
       '<button type="button" class="viewer-btn viewer-close" aria-label="Close the viewer">✕</button>' +
       '<p class="viewer-caption"><span class="viewer-title"></span> <span class="viewer-when"></span></p>' +
-      '<button type="button" class="viewer-btn viewer-info" aria-expanded="false" aria-controls="viewer-panel">What rollweb knows</button>' +
+      '<button type="button" class="viewer-btn viewer-info" aria-expanded="false" aria-controls="viewer-panel"><span class="viewer-icon" aria-hidden="true">i</span><span class="viewer-label">What rollweb knows</span></button>' +
       '<button type="button" class="viewer-btn viewer-original">Original</button>' +
       '</div>' +
       '<button type="button" class="viewer-btn viewer-step viewer-prev" aria-label="Newer item">‹</button>' +
