@@ -84,6 +84,9 @@
     update();
   }
   cancel.addEventListener("click", clear);
+  form.addEventListener("submit", function () {  // the scrubber may have moved the page since it loaded
+    form.elements.next.value = window.location.pathname + window.location.search;
+  });
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && document.body.classList.contains("selecting") &&
         !document.body.classList.contains("viewing")) { clear(); }

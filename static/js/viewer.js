@@ -83,7 +83,7 @@
     var list = tiles();
     var index = list.indexOf(tile);
     parts.prev.disabled = index <= 0;
-    parts.next.disabled = index >= list.length - 1;
+    parts.next.disabled = index >= list.length - 1 && !timeline.querySelector(".tl-pager[data-next]");
     if (index >= list.length - 3) { list[list.length - 1].scrollIntoView({block: "end"}); }  // the timeline loads more
     if (!parts.panel.hidden) { fillPanel(); }
   }
