@@ -64,6 +64,7 @@
     viewer.setAttribute("aria-label", (video ? "Video " : "Photo ") + name);
     parts.title.textContent = name;
     parts.when.textContent = day ? day.getAttribute("aria-label") : "";
+    parts.img.onload = parts.img.onerror = null;  // a previous item's original still loading
     parts.video.pause();
     parts.video.hidden = !video;
     parts.img.hidden = video;
