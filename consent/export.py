@@ -11,7 +11,6 @@ S3), one chunk at a time: neither the archive nor any file in it is held in memo
 
 import json
 import logging
-import shutil
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
@@ -129,6 +128,15 @@ class Archive:
     def add_file(self, path, storage_name, size=None, modified=None):
         """Copy a stored file into the archive in chunks, as is (photos and videos are
         already compressed). Returns the path it got, or None when the file is missing."""
+        steps = self.add_file_steps(path, storage_name, size, modified)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value
+
+    def add_file_steps(self, path, storage_name, size=None, modified=None):
+        """add_file, pausing after each chunk: a streamed HTTP answer sends what was written so far."""
         if not storage_name or not default_storage.exists(storage_name):
             return None
         path = self.unique(path)
@@ -136,7 +144,9 @@ class Archive:
         info.compress_type = zipfile.ZIP_STORED
         info.file_size = size if size is not None else default_storage.size(storage_name)
         with default_storage.open(storage_name, "rb") as source, self._zip.open(info, "w") as target:
-            shutil.copyfileobj(source, target, CHUNK)
+            while chunk := source.read(CHUNK):
+                target.write(chunk)
+                yield
         return path
 
     def advance(self, steps=1):

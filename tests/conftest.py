@@ -170,3 +170,13 @@ def api(user):
 @pytest.fixture
 def other_api(other_user):
     return api_client_for(other_user)
+
+
+@pytest.fixture
+def seeded_library(transactional_db, bucket):
+    """Integration tier: one person ("roll", password PASSWORD of test_browser) with a seeded library
+    of 3,000 items over six years (tests/library_seed.py), for browser tests that share one seed."""
+    from .library_seed import seeded_person
+    from .test_browser import PASSWORD
+
+    return seeded_person(password=PASSWORD)

@@ -73,3 +73,39 @@ def library_seed(owner, count, years, end=None, previews=None, seed=7, batch=200
             MediaItem.objects.bulk_create(rows)
             rows = []
     MediaItem.objects.bulk_create(rows)
+
+
+SEEDED_ROWS = 3000
+SEEDED_USERNAME = "roll"
+
+
+def seeded_person(username=SEEDED_USERNAME, password=None, rows=SEEDED_ROWS):
+    """The browser tests' person: `rows` items over six years with every scope they show granted
+    (library, time, location, faces), shared previews in storage, and "Anna" on 40 of the photos."""
+    from consent import scopes
+    from consent.models import Method
+    from consent.services import scopes_grant
+
+    from .factories import FaceFactory, PersonFactory, UserFactory
+
+    person = UserFactory(username=username, **({"password": password} if password else {}))
+    scopes_grant(person, [scopes.LIBRARY, scopes.TIME, scopes.LOCATION, scopes.FACES],
+                 notice_version=scopes.notice_version(), method="web", biometric_confirmed=True)
+    library_seed(person, rows, years=6, previews=previews_store(person.pk))
+    anna = PersonFactory(owner=person, name="Anna")
+    for item in MediaItem.objects.filter(owner=person, kind="photo").order_by("pk")[:: rows // 40][:40]:
+        FaceFactory(media=item, person=anna)
+    return person
+
+
+def files_of_their_own(items):
+    """Give seeded items an original and previews of their own in storage (seeded rows share
+    previews and have no original), so that deleting them can be seen in storage. Returns the names."""
+    names = []
+    for item in items:
+        for field, side in (("original", 640), ("thumb_small", 400), ("thumb_large", 1280)):
+            key = f"{user_prefix(item.owner_id)}{'originals' if field == 'original' else 'thumbs'}/own-{uuid.uuid4().hex}.jpg"
+            setattr(item, field, default_storage.save(key, ContentFile(_preview((30, 30, 30), side, item.original_name))))
+            names.append(getattr(item, field).name)
+        item.save(update_fields=["original", "thumb_small", "thumb_large"])
+    return names

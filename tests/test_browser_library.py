@@ -6,29 +6,13 @@ import re
 
 import pytest
 
-from consent import scopes
-from consent.models import Method
-from consent.services import scopes_grant
 from suggestions.models import MediaItem
 
-from .factories import FaceFactory, PersonFactory, UserFactory
-from .library_seed import library_seed, previews_store
+from .library_seed import files_of_their_own
 from .services import ARTIFACTS
 from .test_browser import PASSWORD, VIEWPORTS, Steps, chromium, no_sideways_scrolling  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
-ROWS = 3000
-
-
-def seeded_person(username):
-    person = UserFactory(username=username, password=PASSWORD)
-    scopes_grant(person, [scopes.LIBRARY, scopes.TIME, scopes.LOCATION, scopes.FACES],
-                 notice_version=scopes.notice_version(), method=Method.WEB, biometric_confirmed=True)
-    library_seed(person, ROWS, years=6, previews=previews_store(person.pk))
-    anna = PersonFactory(owner=person, name="Anna")
-    for item in MediaItem.objects.filter(owner=person, kind="photo").order_by("pk")[:: ROWS // 40][:40]:
-        FaceFactory(media=item, person=anna)
-    return person
 
 
 def sign_in(steps, username):
@@ -124,30 +108,218 @@ def plain_pages_without_javascript(chromium, viewport, base, folder, username): 
         assert steps.page.url.endswith("month=2021-12")
         assert steps.page.locator(".tl-month-head").first.inner_text() == "December 2021"
         steps.shot("no-javascript-scrubber")
+        ids = steps.page.eval_on_selector_all(".tile", "tiles => tiles.map(t => t.dataset.id)")
+        steps.page.click(f".tile[data-id='{ids[1]}'] > a")
+        assert steps.page.url.endswith(f"/library/{ids[1]}/")
+        assert steps.page.get_attribute("a[rel=prev]", "href") == f"/library/{ids[0]}/"
+        steps.page.click("a[rel=next]")
+        assert steps.page.url.endswith(f"/library/{ids[2]}/"), "Older › is the next tile of the timeline"
+        steps.shot("no-javascript-item-page")
+        steps.page.go_back()
+        steps.page.go_back()
+        for pk in ids[3:5]:
+            steps.page.check(f".tile[data-id='{pk}'] .pick input")
+        steps.page.click("#select-form button[value=delete]")
+        assert steps.page.locator("h1").inner_text() == "Delete these 2 items?"
+        steps.shot("no-javascript-confirm-delete")
+        steps.page.click("text=Keep them")
+        assert steps.page.url.endswith("month=2021-12")
+        assert MediaItem.objects.filter(pk__in=ids[3:5]).count() == 2
     finally:
         context.close()
+
+
+def screen_shot(steps, name):
+    """A screenshot of the screen as seen (the viewer covers it), not of the whole page."""
+    steps.count += 1
+    steps.page.screenshot(path=str(steps.folder / f"{steps.count:02d}-{name}.png"))
+
+
+def small_controls(page, selector):
+    """The visible controls under `selector` smaller than 44 × 44 px."""
+    return page.eval_on_selector_all(
+        selector,
+        "els => els.filter(e => e.offsetParent !== null).map(e => [e.getAttribute('aria-label') || e.textContent,"
+        " e.getBoundingClientRect()]).filter(([, b]) => b.width < 44 || b.height < 44)"
+        ".map(([name, b]) => `${name} ${Math.round(b.width)}×${Math.round(b.height)}`)",
+    )
+
+
+def swipe(page, selector, dx):
+    page.evaluate(
+        """([selector, dx]) => {
+          const target = document.querySelector(selector);
+          const at = x => [new Touch({identifier: 1, target, clientX: x, clientY: 400})];
+          target.dispatchEvent(new TouchEvent('touchstart', {touches: at(250), changedTouches: at(250), bubbles: true}));
+          target.dispatchEvent(new TouchEvent('touchend', {touches: [], changedTouches: at(250 + dx), bubbles: true}));
+        }""",
+        [selector, dx],
+    )
+
+
+def open_the_viewer_and_step_with_the_keyboard(steps, viewport):
+    page = steps.page
+    originals = []
+    page.on("request", lambda request: "/original/" in request.url and originals.append(request.url))
+    steps.go("/library/?month=2022-06")
+    visible_tiles_decoded(steps)
+    page.evaluate("window.scrollTo(0, 500)")
+    ids = page.eval_on_selector_all(".tile", "tiles => tiles.map(t => t.dataset.id)")
+    files_of_their_own(MediaItem.objects.filter(pk=ids[5]))  # an original to show when asked
+    page.focus(f".tile[data-id='{ids[4]}'] > a")
+    scrolled = page.evaluate("window.scrollY")
+    page.keyboard.press("Enter")
+    viewer = page.get_by_role("dialog")
+    viewer.wait_for()
+    page.wait_for_url(re.compile(rf"/library/{ids[4]}/$"))
+    page.wait_for_function("() => { const i = document.querySelector('.viewer-img'); return i.complete && i.naturalWidth > 0; }")
+    assert page.get_attribute(".viewer-img", "src") == f"/library/{ids[4]}/thumbnail/large/", "the large preview first"
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Close the viewer"
+    assert not small_controls(page, ".viewer button"), small_controls(page, ".viewer button")
+    screen_shot(steps, "viewer")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_url(re.compile(rf"/library/{ids[6]}/$"))
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_url(re.compile(rf"/library/{ids[5]}/$"))
+    if viewport == "phone":
+        swipe(page, ".viewer-stage", -120)
+        page.wait_for_url(re.compile(rf"/library/{ids[6]}/$"))
+        swipe(page, ".viewer-stage", 120)
+        page.wait_for_url(re.compile(rf"/library/{ids[5]}/$"))
+    assert not originals, f"the original is fetched only when asked: {originals}"
+    page.get_by_role("button", name=re.compile(r"^Show the original of ")).click()
+    page.locator(".viewer-original", has_text="Showing the original").wait_for()
+    assert page.get_attribute(".viewer-img", "src") == f"/library/{ids[5]}/original/"
+    assert page.evaluate("document.querySelector('.viewer-img').naturalWidth") == 640
+    page.get_by_role("button", name="What rollweb knows").click()
+    panel = page.locator("#viewer-panel")
+    panel.locator("text=What rollweb knows about this").wait_for()
+    assert "Place" in panel.inner_text() and "IMG_" in page.locator(".viewer-title").inner_text()
+    tree = viewer.aria_snapshot()
+    for line in (f'dialog "{page.get_attribute(".viewer", "aria-label")}"', 'button "Close the viewer"',
+                 'button "Newer item"', 'button "Older item"', 'button "What rollweb knows" [expanded]',
+                 'region "What rollweb knows"'):
+        assert line in tree, tree
+    screen_shot(steps, "viewer-panel")
+    page.keyboard.press("Escape")
+    page.wait_for_url(re.compile(r"/library/\?month=2022-06$"))
+    assert viewer.is_hidden()
+    assert page.evaluate("window.scrollY") == scrolled, "Esc (Back) returns to the same place in the timeline"
+    assert page.evaluate("document.activeElement.closest('.tile').dataset.id") == ids[5]
+    page.go_forward()
+    viewer.wait_for()
+    assert page.url.endswith(f"/library/{ids[5]}/")
+    page.go_back()
+    viewer.wait_for(state="hidden")
+    assert page.evaluate("window.scrollY") == scrolled
+    assert len(set(originals)) == 1, originals
+    steps.shot("viewer-closed")
+
+
+def keyboard_and_screen_reader(steps, viewport):
+    """The scrubber and the grid by keyboard alone, and what a screen reader is told about them
+    (on a phone the scrubber is a row of years)."""
+    page = steps.page
+    scrubber = page.locator("#scrubber").aria_snapshot()
+    wanted = r'link "2022, \d+ items"' if viewport == "phone" else r'link "June 2022, \d+ items?"'
+    assert 'navigation "Jump to a date"' in scrubber and re.search(wanted, scrubber), scrubber
+    day = page.locator(".tl-day").first
+    tree = day.aria_snapshot()
+    assert re.search(r'region "\w+day \d+ June 2022, ', tree), tree
+    assert re.search(r'link "(Video )?IMG_\d{5}\.(JPG|MOV)"', tree) and re.search(r'checkbox "Select IMG_\d{5}', tree), tree
+    page.focus("#search-q")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # past the search button to the link that skips the scrubber
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the photos"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('.tile') !== null")
+    page.keyboard.press("Tab")  # the tile's checkbox
+    assert page.evaluate("document.activeElement.type") == "checkbox"
+    page.keyboard.press("Space")
+    assert page.locator("#select-count").inner_text() == "1 selected"
+    page.keyboard.press("Escape")
+    assert page.locator("#select-count").inner_text() == ""
+    steps.shot("keyboard")
+
+
+def select_and_delete_three(steps, viewport, bucket):
+    page = steps.page
+    steps.go("/library/")
+    visible_tiles_decoded(steps)
+    ids = [int(pk) for pk in page.eval_on_selector_all(".tile", "tiles => tiles.map(t => t.dataset.id)")[:3]]
+    names = files_of_their_own(MediaItem.objects.filter(pk__in=ids))
+    assert set(names) <= set(bucket.keys("users/"))
+    first, second, third = (page.locator(f".tile[data-id='{pk}']") for pk in ids)
+    if viewport == "phone":  # a long press starts selecting; then a tap adds
+        box = first.bounding_box()
+        page.evaluate(
+            """([x, y]) => { const t = document.elementFromPoint(x, y);
+              const at = [new Touch({identifier: 2, target: t, clientX: x, clientY: y})];
+              t.dispatchEvent(new TouchEvent('touchstart', {touches: at, changedTouches: at, bubbles: true}));
+              window.setTimeout(() => t.dispatchEvent(new TouchEvent('touchend', {touches: [], changedTouches: at, bubbles: true})), 700);
+            }""",
+            [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+        )
+        page.locator("#select-count", has_text="1 selected").wait_for()
+        page.wait_for_timeout(800)
+        second.locator("a").tap()
+        third.locator("a").tap()
+    else:  # a click on the first checkbox, a shift-click on the third
+        first.hover()
+        first.locator(".pick input").click()
+        third.hover()
+        third.locator(".pick input").click(modifiers=["Shift"])
+    page.locator("#select-count", has_text="3 selected").wait_for()
+    assert page.locator(".tile.picked").count() == 3
+    assert not small_controls(page, "#select-form button"), small_controls(page, "#select-form button")
+    assert page.url.endswith("/library/"), "selecting opened nothing"
+    screen_shot(steps, "selected-three")
+    page.click("#select-form button[value=delete]")
+    assert page.locator("h1").inner_text() == "Delete these 3 items?"
+    assert page.locator(".confirm-grid img").count() == 3
+    steps.shot("confirm-delete-three")
+    page.click("button:has-text('Delete them')")
+    page.wait_for_url(re.compile(r"/library/$"))
+    assert "Deleted 3 items" in steps.message()
+    assert not MediaItem.objects.filter(pk__in=ids).exists()
+    assert not set(names) & set(bucket.keys("users/")), "their files left storage"
+    shown = {int(pk) for pk in page.eval_on_selector_all(".tile", "tiles => tiles.map(t => t.dataset.id)")}
+    assert not shown & set(ids)
+    steps.shot("deleted-three")
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
-def test_a_long_library(viewport, chromium, live_server, bucket):  # noqa: F811
-    folder = ARTIFACTS / "browser-library" / viewport
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.png"):
-        old.unlink()
-    username = f"roll-{viewport}"
-    seeded_person(username)
-    context = chromium.new_context(**VIEWPORTS[viewport])
-    steps = Steps(context.new_page(), live_server.url, folder)
-    try:
-        sign_in(steps, username)
-        open_the_timeline(steps)
-        no_sideways_scrolling(steps, viewport)
-        scroll_for_older(steps)
-        jump_three_years_back(steps, viewport)
-        search_a_place_and_a_person(steps)
-        plain_pages_without_javascript(chromium, viewport, live_server.url, folder, username)
-    finally:
-        context.close()
-    assert not steps.problems, steps.problems
-    assert not steps.layout, steps.layout
+def test_a_long_library(chromium, live_server, seeded_library, bucket):  # noqa: F811
+    """Both viewports walk the one seeded library, each step screenshotted."""
+    problems, layout = [], []
+    for viewport in ("desktop", "phone"):
+        folder = ARTIFACTS / "browser-library" / viewport
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.png"):
+            old.unlink()
+        print(f"screenshots of the {viewport} walk: {folder}")
+        context = chromium.new_context(**VIEWPORTS[viewport])
+        steps = Steps(context.new_page(), live_server.url, folder)
+        try:
+            sign_in(steps, seeded_library.username)
+            open_the_timeline(steps)
+            no_sideways_scrolling(steps, viewport)
+            scroll_for_older(steps)
+            jump_three_years_back(steps, viewport)
+            search_a_place_and_a_person(steps)
+            open_the_viewer_and_step_with_the_keyboard(steps, viewport)
+            no_sideways_scrolling(steps, viewport)
+            keyboard_and_screen_reader(steps, viewport)
+            select_and_delete_three(steps, viewport, bucket)
+            no_sideways_scrolling(steps, viewport)
+            plain_pages_without_javascript(chromium, viewport, live_server.url, folder, seeded_library.username)
+        finally:
+            context.close()
+        problems += steps.problems
+        layout += steps.layout
+    assert not problems, problems
+    assert not layout, layout
+
+

@@ -90,7 +90,10 @@
     });
   }
 
+  var shown = window.location.search;  // the timeline on screen: the viewer's history entries leave it alone
+
   function show(search, focus) {
+    shown = search;
     var url = window.location.pathname + search + (search ? "&" : "?") + "fragment=1";
     timeline.setAttribute("aria-busy", "true");
     return fragment(url)
@@ -115,7 +118,8 @@
         .then(function () { window.history.pushState({timeline: link.search}, "", link.search); })
         .catch(function () { window.location.href = link.href; });
     });
-    window.addEventListener("popstate", function () {
+    window.addEventListener("popstate", function (event) {
+      if ((event.state && event.state.viewer) || window.location.search === shown) { return; }
       show(window.location.search, false).catch(function () { window.location.reload(); });
     });
   }

@@ -170,6 +170,27 @@ class MediaItemView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class MediaBulkDeleteView(APIView):
+    @extend_schema(
+        tags=["media"],
+        operation_id="media_bulk_delete",
+        summary="Delete several items, each with everything derived from it and its files",
+        description=(
+            "Each is deleted as `DELETE /api/v1/media/{id}/` would (its hash remembered as `deleted`). Ids of no "
+            "item of yours are listed in `not_found` and nothing happens to them."
+        ),
+        request=s.BulkDeleteSerializer,
+        responses={200: s.BulkDeleteResultSerializer, **errors(400, 401, 413, 415)},
+    )
+    def post(self, request):
+        serializer = s.BulkDeleteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        asked = list(dict.fromkeys(serializer.validated_data["ids"]))
+        deleted = services.media_delete_many(request.user, asked)
+        gone = set(deleted)
+        return Response({"deleted": deleted, "not_found": [pk for pk in asked if pk not in gone]})
+
+
 class MediaThumbnailView(FileView):
     @extend_schema(
         tags=["media"],

@@ -295,6 +295,20 @@ class CheckResultSerializer(serializers.Serializer):
     )
 
 
+class BulkDeleteSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), min_length=1, max_length=500,
+        help_text="Up to 500 ids of the person's items.",
+    )
+
+
+class BulkDeleteResultSerializer(serializers.Serializer):
+    deleted = serializers.ListField(child=serializers.IntegerField(), help_text="Deleted, as DELETE of each would.")
+    not_found = serializers.ListField(
+        child=serializers.IntegerField(), help_text="No item of yours (never existed, already deleted, or another's)."
+    )
+
+
 class MediaFilterSerializer(serializers.Serializer):
     q = serializers.CharField(
         required=False, max_length=200,

@@ -7,6 +7,7 @@ from . import edits, feed, library, people, sharing, timeline, uploads
 urlpatterns = [
     path("media/check/", library.MediaCheckView.as_view(), name="api-media-check"),
     path("media/", library.MediaCollectionView.as_view(), name="api-media"),
+    path("media/bulk-delete/", library.MediaBulkDeleteView.as_view(), name="api-media-bulk-delete"),
     path("media/<int:pk>/", library.MediaItemView.as_view(), name="api-media-item"),
     path("media/<int:pk>/thumbnail/", library.MediaThumbnailView.as_view(), name="api-media-thumbnail"),
     path("media/<int:pk>/original/", library.MediaOriginalView.as_view(), name="api-media-original"),

@@ -243,6 +243,16 @@ def media_delete(item):
         transaction.on_commit(lambda: delete_files(names))
 
 
+def media_delete_many(user, ids):
+    """Delete the person's items among `ids`, each as media_delete does; ids of no item of
+    theirs (another person's, or already gone) are ignored. Returns the ids deleted."""
+    deleted = []
+    for item in MediaItem.objects.owned_by(user).filter(pk__in=list(ids)).order_by("pk"):
+        deleted.append(item.pk)  # before the delete sets it to None
+        media_delete(item)
+    return deleted
+
+
 def derived_tidy(owner_id, burst=""):
     """What spans items loses one: a burst left with one frame, an empty person, a home."""
     if burst:

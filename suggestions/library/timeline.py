@@ -260,3 +260,15 @@ def scrubber(counts):
             row.count += count
         years.append(row)
     return years
+
+
+def neighbours(user, grants, item):
+    """The items just newer and just older than `item` in timeline order: (newer, older), each
+    an id or None. For the item page's previous/next links."""
+    items = timeline_items(user, grants, MediaItem.objects.only("id"))
+    at = items.filter(pk=item.pk).values_list("sort_at", flat=True).first()
+    if at is None:
+        return None, None
+    newer = items.filter(Q(sort_at__gt=at) | Q(sort_at=at, id__gt=item.pk)).order_by("sort_at", "id")
+    older = items.filter(Q(sort_at__lt=at) | Q(sort_at=at, id__lt=item.pk))
+    return newer.values_list("id", flat=True).first(), older.values_list("id", flat=True).first()

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.library, name="index"),
     path("upload/", views.upload, name="upload"),
     path("status/", views.status, name="status"),
+    path("selected/", views.selected, name="selected"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/thumbnail/<str:size>/", views.thumbnail, name="thumbnail"),
     path("<int:pk>/original/", views.original, name="original"),

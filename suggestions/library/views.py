@@ -3,9 +3,10 @@ import re
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from consent.scopes import LIBRARY, SCOPES, THEMES, notice_version
@@ -17,8 +18,9 @@ from ..analysis import themes
 from ..analysis.filetypes import SUPPORTED
 from ..edits import selectors as edit_selectors
 from ..models import MediaItem
-from . import selectors, services
+from . import selectors, services, timeline
 from .backfill import LABELS as BACKFILL_LABELS
+from .downloads import MOST, media_zip, zip_name
 from .timeline_views import scrubber_context, timeline_context
 
 ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif,video/mp4,video/quicktime,.mov"
@@ -154,6 +156,7 @@ def detail(request, pk):
     captured = item.captured_local
     grants = active_grants(request.user.pk)
     edit = edit_selectors.edit_suggestion_of(item)
+    newer, older = timeline.neighbours(request.user, grants, item)
     frames = edit_selectors.edit_frames(item, edit_selectors.face_boxes([item], grants).get(item.pk, [])) if edit else []
     return render(
         request,
@@ -167,6 +170,8 @@ def detail(request, pk):
             "edit": edit,
             "edit_frames": frames,
             "renditions": item.renditions.all(),
+            "newer": newer,
+            "older": older,
         },
     )
 
@@ -193,4 +198,40 @@ def delete(request, pk):
         services.media_delete(item)
         messages.success(request, f"Deleted {item.original_name} and everything found in it.")
         return redirect("library:index")
-    return render(request, "suggestions/library/media_confirm_delete.html", {"item": item})
+    return render(request, "suggestions/library/media_confirm_delete.html", {"items": [item], "single": True})
+
+
+def _back_to(request):
+    """Where the library was when the choice was made (its month, search or page), else its start."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return reverse("library:index")
+
+
+@login_required
+@require_POST
+def selected(request):
+    """The items chosen in the library (checkboxes): download them as one zip, or delete them
+    after the same confirmation as one. Ids of no item of the person's are left out."""
+    ids = [int(value) for value in request.POST.getlist("ids")[: MOST + 1] if ID.fullmatch(value.strip())]
+    action = request.POST.get("action")
+    if len(ids) > MOST:
+        messages.error(request, f"Choose at most {MOST} items at a time.")
+        return redirect(_back_to(request))
+    items = list(selectors.media_with_ids(request.user, ids).order_by("pk")) if ids else []
+    if not items or action not in ("download", "delete"):
+        messages.error(request, "Choose one or more items first, then what to do with them.")
+        return redirect(_back_to(request))
+    if action == "download":
+        response = StreamingHttpResponse(media_zip(items), content_type="application/zip")
+        response["Content-Disposition"] = content_disposition_header(True, zip_name(len(items)))
+        response["Cache-Control"] = "private, no-store"
+        return response
+    if request.POST.get("confirm") != "yes":
+        context = {"items": items, "next": _back_to(request)}
+        return render(request, "suggestions/library/media_confirm_delete.html", context)
+    deleted = services.media_delete_many(request.user, [item.pk for item in items])
+    count = len(deleted)
+    messages.success(request, f"Deleted {count} item{'s' if count != 1 else ''} and everything found in them.")
+    return redirect(_back_to(request))
