@@ -20,7 +20,7 @@ class SuggestionsConfig(AppConfig):
         from .edits import services as edits
         from .erasure import ERASERS, REMAINS
         from .feed import render as feed_render, services as feed
-        from .feed.signals import suggestion_dismissed
+        from .feed.signals import suggestion_dismissed, suggestions_withdrawn
         from .library import registry, search as library_search, stages as library_stages
         from .library.backfill import backfill_on_grant
         from .library.selectors import last_uploads
@@ -52,3 +52,4 @@ class SuggestionsConfig(AppConfig):
         media_deleting.connect(sharing.forget_media_on, dispatch_uid="suggestions.sharing.media_deleting")
         media_deleting.connect(feed.forget_media_on, dispatch_uid="suggestions.feed.media_deleting")
         suggestion_dismissed.connect(sharing.links_end_on_dismissal, dispatch_uid="suggestions.sharing.dismissed")
+        suggestions_withdrawn.connect(sharing.links_end_on_withdrawal, dispatch_uid="suggestions.sharing.withdrawn")
