@@ -16,19 +16,13 @@ from consent.models import Method
 from rollweb.queue import enqueue
 from rollweb.storage import delete_files
 
+from ..generators.text import KIND_NAMES
 from ..models import Face, FewerKind, HiddenRange, Person, Suggestion, SuggestionItem
 from .rank import feed_rerank
 from .selectors import media_in_ranges
 from .services import REPLACEABLE, RENDER_SUGGESTION, _discard, suggestions_refresh_soon
 from .signals import suggestions_withdrawn
 
-# The kinds one can ask to see fewer of, in the words the pages use.
-KIND_NAMES = {
-    "event": "events", "trip": "trips", "recap_video": "recap videos", "on_this_day": "“on this day”",
-    "best_of_season": "best of a season", "birthday": "birthdays", "anniversary": "anniversaries",
-    "holiday": "holidays", "edit": "edits", "spotlight": "spotlights", "then_and_now": "“then and now”",
-    "together": "people together", "been_a_while": "“it’s been a while”", "year_review": "years in review",
-}
 EARLIEST_DAY = date(1900, 1, 1)
 
 

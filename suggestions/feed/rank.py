@@ -2,6 +2,7 @@
 after every refresh (so after analysis, and nightly), and when they dismiss one or change a control."""
 
 from collections import defaultdict
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
@@ -48,7 +49,10 @@ def _less_people(user_id, cards):
 
 def feed_rerank(user_id, today=None, now=None):
     """Release today's new suggestions, age out ignored ones and store the feed's order. Returns the Plan."""
-    now = now or timezone.now()
+    if now is None:
+        now = timezone.now()
+        if today is not None and today != timezone.localdate(now):  # a refresh for another day (tests, benches)
+            now = timezone.make_aware(datetime.combine(today, timezone.localtime(now).time()))
     today = today or timezone.localdate(now)
     cards, ranked = _cards(user_id, today)
     preferences = Preferences(

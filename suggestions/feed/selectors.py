@@ -9,6 +9,7 @@ from django.utils import timezone
 from consent.scopes import FACES, LIBRARY, LOCATION, THEMES, TIME
 
 from ..analysis.enhance import Enhancement
+from ..generators.text import KIND_NAMES
 from ..generators.library import FaceBox, Library, PersonRow, Photo, Place
 from ..models import (
     Face, FewerKind, HiddenRange, Home, MediaItem, Person, Suggestion, SuggestionItem, YearReviewRequest,
@@ -147,6 +148,10 @@ def library_snapshot(owner_id, scopes, today):
     )
 
 
+def year_reviews_of(user):
+    return YearReviewRequest.objects.filter(owner=user).order_by("-year")
+
+
 def review_years_asked(owner_id):
     """The past years a person asked to see reviewed."""
     return frozenset(YearReviewRequest.objects.filter(owner_id=owner_id).values_list("year", flat=True))
@@ -217,3 +222,23 @@ def _home(owner_id):
         "latitude", "longitude", "place", "region", "country_code"
     ).first()
     return Place(*row) if row else None
+
+
+def people_in(owner_id, media_ids):
+    """{media id: [Person]} of the named people in these items (none hidden)."""
+    people = {}
+    faces = Face.objects.filter(media_id__in=media_ids, media__owner_id=owner_id, person__hidden=False).exclude(
+        person__name=""
+    ).select_related("person")
+    for face in faces:
+        people.setdefault(face.media_id, set()).add(face.person)
+    return people
+
+
+def controls_panel(user):
+    """The privacy centre's “What is suggested” section: every control in force, each with its undo."""
+    return {
+        "controlled_people": list(Person.objects.filter(owner=user).exclude(feature="").order_by("name", "id")),
+        "hidden_ranges": hidden_ranges_of(user.pk),
+        "fewer_kinds": [(kind, KIND_NAMES.get(kind, kind)) for kind in sorted(fewer_kinds_of(user.pk))],
+    }

@@ -12,7 +12,8 @@ feed shows them.
   consecutive cards (a page); a card that fits nowhere waits (it leaves the feed for now).
 """
 
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 FIRST_DAY_CAP = 10
@@ -88,11 +89,12 @@ def daily_cap(cards, today):
     return max(0, cap - sum(1 for day in days if day == today))
 
 
-def _releases(waiting, today_cards, cap, scores):
-    """The best waiting cards, at most `cap`, preferring kinds and photos not already out today."""
+def _releases(waiting, shown, today, cap, scores):
+    """The best waiting cards, at most `cap`, with no photo of a card in the feed, preferring kinds
+    not already out today."""
     chosen = []
-    kinds = {card.kind for card in today_cards}
-    photos = set().union(*(card.media for card in today_cards)) if today_cards else set()
+    kinds = {card.kind for card in shown if card.released == today}
+    photos = set().union(*(card.media for card in shown))
     pool = sorted(waiting, key=lambda card: (-scores[card.id], card.id))
     for fresh_only in (True, False):
         for card in pool:
@@ -114,12 +116,27 @@ def _fits(card, placed):
     return all(not (card.media & other.media) for other in placed[-(WINDOW - 1):])
 
 
+def _next(queue, placed):
+    """The index of the card to place next: the first that fits, unless one kind holds so many of
+    the cards left that it must come now for the rest to alternate."""
+    fitting = [i for i, card in enumerate(queue) if _fits(card, placed)]
+    if not fitting:
+        return None
+    counts = Counter(card.kind for card in queue)
+    kind, most = counts.most_common(1)[0]
+    if most > len(queue) - most:
+        urgent = [i for i in fitting if queue[i].kind == kind]
+        if urgent:
+            return urgent[0]
+    return fitting[0]
+
+
 def arrange(cards, today, scores):
     """(order, left out): newest release first, then by score, holding the two rules."""
     queue = sorted(cards, key=lambda card: (-(card.released or today).toordinal(), -scores[card.id], card.id))
     placed = []
     while queue:
-        index = next((i for i, card in enumerate(queue) if _fits(card, placed)), None)
+        index = _next(queue, placed)
         if index is None:
             break
         placed.append(queue.pop(index))
@@ -134,14 +151,13 @@ def plan(cards, today, preferences=Preferences()):
     live = [card for card in cards if not aged_out(card, today)]
     shown = [card for card in live if card.released is not None]
     waiting = [card for card in live if card.released is None]
-    released = _releases(waiting, [card for card in shown if card.released == today], daily_cap(cards, today), scores)
-    for card in released:
-        card.released = today
+    released = _releases(waiting, shown, today, daily_cap(cards, today), scores)
+    released = [replace(card, released=today) for card in released]
     order, held = arrange(shown + released, today, scores)
     held_ids = {card.id for card in held}
     return Plan(
         order=[card.id for card in order],
         release=[card.id for card in released if card.id not in held_ids],
-        hold=[card.id for card in held if card not in released],
+        hold=[card.id for card in held if card.id not in {c.id for c in released}],
         retire=[card.id for card in retire],
     )
