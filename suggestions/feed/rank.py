@@ -8,8 +8,14 @@ from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
+from rollweb.queue import enqueue
+
 from ..generators.ranking import Card, Preferences, plan
 from ..models import Face, FewerKind, Person, Suggestion, SuggestionItem
+
+
+# The task that renders a suggestion's visual: queued when it enters the feed, not before.
+RENDER_SUGGESTION = "suggestions.tasks.render_suggestion"
 
 
 def _cards(user_id, today):
@@ -66,6 +72,8 @@ def feed_rerank(user_id, today=None, now=None):
             mine.filter(pk__in=result.retire).update(retired_at=now, feed_rank=None)
         if result.release:
             mine.filter(pk__in=result.release).update(released_at=now)
+            for pk in mine.filter(pk__in=result.release, asset="").values_list("pk", flat=True):
+                enqueue(RENDER_SUGGESTION, pk)
         if result.hold:
             mine.filter(pk__in=result.hold).update(released_at=None, feed_rank=None)
         moved = {pk: rank for rank, pk in enumerate(result.order) if ranked.get(pk) != rank}

@@ -1,8 +1,9 @@
 """The feed's reads, always scoped to an owner, and the library snapshot the generators read."""
 
-from datetime import timedelta, timezone as dt_timezone
+from datetime import datetime, timedelta, timezone as dt_timezone
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import CharField, Exists, F, OuterRef, Q
+from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -131,6 +132,20 @@ def _local(captured_at, offset):
     return captured_at.astimezone(dt_timezone.utc).replace(tzinfo=None) + _OFFSETS[offset]
 
 
+_EPOCH = datetime(1970, 1, 1)
+
+
+def _clock(text, offset):
+    """(the camera's wall clock, seconds since the epoch) from a capture time read as text: parsing
+    it here costs a fraction of the ORM's conversion to an aware datetime, on 20,000 rows a refresh."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt_timezone.utc).replace(tzinfo=None)
+    if offset not in _OFFSETS:
+        _OFFSETS[offset] = timedelta(minutes=offset or 0)
+    return moment + _OFFSETS[offset], (moment - _EPOCH).total_seconds()
+
+
 def library_snapshot(owner_id, scopes, today):
     """A person's analysed photos, people and home as plain rows, read once per refresh as far as
     `scopes` allow: a field whose scope is off is None even if a paused grant left it stored."""
@@ -161,8 +176,8 @@ def _photos(owner_id, scopes, left_out=frozenset()):
     use_time, use_place, use_themes = TIME in scopes, LOCATION in scopes, THEMES in scopes
     rows = MediaItem.objects.filter(
         owner_id=owner_id, kind=MediaItem.Kind.PHOTO, status=MediaItem.Status.ANALYZED
-    ).exclude(thumb_large="").exclude(width=None).values_list(
-        "id", "width", "height", "captured_at", "captured_offset", "latitude", "longitude", "place", "region",
+    ).exclude(thumb_large="").exclude(width=None).annotate(captured_text=Cast("captured_at", CharField())).values_list(
+        "id", "width", "height", "captured_text", "captured_offset", "latitude", "longitude", "place", "region",
         "country_code", "quality", "phash", "burst", "best_shot", "enhancement", "night", "indoor",
     )
     photos = []
@@ -174,8 +189,7 @@ def _photos(owner_id, scopes, left_out=frozenset()):
             continue
         photo = Photo(id=pk, width=width, height=height)
         if use_time and captured_at is not None:
-            photo.taken = _local(captured_at, offset)
-            photo.instant = captured_at.timestamp()
+            photo.taken, photo.instant = _clock(captured_at, offset)
         if use_place and lat is not None and lon is not None:
             photo.lat, photo.lon, photo.place, photo.region, photo.country = lat, lon, place, region, country
         if use_themes:

@@ -5,7 +5,7 @@ A refresh runs every generator over the person's library as loaded once, stores 
 has not stored before, and removes unsaved suggestions it no longer makes. A suggestion is
 identified by its fingerprint (kind + items + occasion) and belongs to a topic (the event, day or
 birthday it is about): a dismissed fingerprint never comes back, and neither does a new version of
-a dismissed or saved topic. Rendering runs in the worker, once per suggestion.
+a dismissed or saved topic. Rendering runs in the worker, once per suggestion, when it enters the feed (feed/rank.py).
 """
 
 import logging
@@ -25,14 +25,13 @@ from rollweb.storage import delete_files
 
 from ..generators import drafts_for
 from ..models import Suggestion, SuggestionItem, SuggestionRefresh, YearReviewRequest
-from .rank import feed_rerank
+from .rank import RENDER_SUGGESTION, feed_rerank
 from .selectors import hidden_ranges_of, library_snapshot, media_withheld, people_rows
 from .signals import suggestion_dismissed
 
 logger = logging.getLogger(__name__)
 
 REPLACEABLE = (Suggestion.State.NEW, Suggestion.State.SEEN)
-RENDER_SUGGESTION = "suggestions.tasks.render_suggestion"
 REFRESH_SUGGESTIONS = "suggestions.tasks.refresh_suggestions"
 # A suggestion still without its visual this long after it was made (or last queued) is queued
 # again; one still without after RENDER_GIVE_UP is left as it is (its photos may be unreadable).
@@ -80,9 +79,7 @@ def suggestions_refresh(user_id, today=None):
             fresh = [draft for draft in drafts if draft.fingerprint not in known and draft.topic not in closed]
             created = _store(user_id, fresh, library)
             SuggestionRefresh.objects.update_or_create(owner_id=user_id, defaults={"refreshed_at": timezone.now()})
-            feed_rerank(user_id, today)
-            for suggestion in created:
-                enqueue(RENDER_SUGGESTION, suggestion.pk)
+            feed_rerank(user_id, today)  # queues the renders of those that enter the feed
     except ScopeNotGranted:
         return Refresh(created=[], removed=0, drafts=0)
     return Refresh(created=created, removed=removed, drafts=len(drafts))
@@ -200,7 +197,7 @@ def suggestions_requeue_unrendered(now=None):
     each at most every RENDER_RETRY. Returns the ids."""
     now = now or timezone.now()
     lost = Suggestion.objects.not_dismissed().filter(
-        asset="", created_at__gte=now - RENDER_GIVE_UP, updated_at__lt=now - RENDER_RETRY
+        asset="", released_at__isnull=False, created_at__gte=now - RENDER_GIVE_UP, updated_at__lt=now - RENDER_RETRY
     )
     ids = list(lost.values_list("pk", flat=True)[:500])
     Suggestion.objects.filter(pk__in=ids).update(updated_at=now)
