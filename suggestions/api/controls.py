@@ -30,8 +30,11 @@ class HiddenRangeSerializer(serializers.ModelSerializer):
         return attrs
 
 
+KIND_CHOICES = sorted(KIND_NAMES)
+
+
 class KindSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=sorted(KIND_NAMES))
+    kind = serializers.ChoiceField(choices=KIND_CHOICES)
     name = serializers.CharField(read_only=True)
 
 
@@ -124,7 +127,7 @@ class FewerCollectionView(APIView):
 class FewerView(APIView):
     @extend_schema(
         tags=["controls"], operation_id="fewer_kinds_destroy", summary="Suggest a kind as usual again",
-        responses={204: None, **errors(401)},
+        responses={204: None, **errors(401, 404, status_404="A path that names no kind.")},
     )
     def delete(self, request, kind):
         controls.fewer_kind_remove(request.user.pk, kind)

@@ -46,7 +46,7 @@ class PersonUpdateSerializer(serializers.Serializer):
     )
     hidden = serializers.BooleanField(required=False, help_text="A hidden person is left out of suggestions.")
     feature = serializers.ChoiceField(
-        choices=Person.Feature.values, required=False,
+        choices=Person.Feature.choices, required=False,
         help_text="\"less\": no memory is about them; \"never\": no suggestion, collage, video or share link shows "
         "them (those that did are withdrawn); \"\": as usual.",
     )
