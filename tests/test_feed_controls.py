@@ -14,16 +14,19 @@ from django.urls import reverse
 
 from consent.export import export_build, export_request
 from consent.models import ConsentEvent
+from consent.services import scopes_revoke
 from suggestions.feed import controls, render as feed_render, services as feed
 from suggestions.feed.selectors import feed_queryset, library_snapshot
 from suggestions.generators import drafts_for
 from suggestions.models import Face, FewerKind, HiddenRange, Person, ShareLink, Suggestion, SuggestionItem
+from suggestions.people.services import people_preference_set
 from suggestions.sharing import services as sharing
 
 from .conftest import api_client_for, grant
 from .crafted import EVERY_SCOPE, pictured
 from .crafted_library import TRIPS, crafted_library
 from .factories import FaceFactory, PersonFactory, SuggestionFactory, UserFactory
+from .leftovers import erasure_leftovers
 
 PEOPLE_KINDS = {"spotlight", "then_and_now", "together", "been_a_while"}
 
@@ -281,3 +284,14 @@ def test_operators_see_controls_without_any_photo_or_day(admin_client, user):
     assert admin_client.get(reverse("admin:suggestions_fewerkind_changelist")).status_code == 200
     assert admin_client.get(reverse("admin:suggestions_peoplepreference_changelist")).status_code == 200
     assert admin_client.get(reverse("admin:suggestions_yearreviewrequest_changelist")).status_code == 200
+
+
+def test_withdrawing_the_library_erases_every_choice_about_its_suggestions(user):
+    grant(user, "library", "faces")
+    PersonFactory(owner=user, name="Ada", feature=Person.Feature.NEVER)
+    HiddenRange.objects.create(owner=user, start=date(2020, 1, 1), end=date(2020, 1, 31))
+    FewerKind.objects.create(owner=user, kind="holiday")
+    people_preference_set(user.pk, suggest_unnamed=True)
+    feed.year_review_request(user.pk, 2019)
+    scopes_revoke(user, ["library"], method="web")
+    assert erasure_leftovers(user.pk, ["library"]) == []
