@@ -44,6 +44,8 @@ def test_after_the_first_day_at_most_three_new_a_day():
     assert len(plan(cards, TODAY).release) == ranking.DAILY_CAP == 3
     cards[10].released = cards[11].released = TODAY  # two went out earlier today
     assert len(plan(cards, TODAY).release) == 1
+    gone = [TODAY] * 3  # three went out today and were dismissed since: no more today
+    assert plan(cards[12:], TODAY, released_days=gone + [TODAY - timedelta(days=1)]).release == []
 
 
 def test_an_occasion_today_goes_out_before_better_photos():
@@ -124,10 +126,14 @@ def test_the_crafted_library_shows_its_best_ten_then_three_a_day(roll, client):
 
     services.suggestions_refresh(roll.user.pk, today=roll.today)  # the same day again: nothing more
     assert feed_queryset(roll.user).count() == 10
+    gone = feed_queryset(roll.user).first()
+    Suggestion.objects.filter(pk=gone.pk).update(state="dismissed")
+    rank.feed_rerank(roll.user.pk, today=roll.today)
+    assert feed_queryset(roll.user).count() == 9  # a dismissal does not let another in the same day
     rank.feed_rerank(roll.user.pk, today=roll.today + timedelta(days=1))
-    assert feed_queryset(roll.user).count() == 13
+    assert feed_queryset(roll.user).count() == 12
     rank.feed_rerank(roll.user.pk, today=roll.today + timedelta(days=2))
-    assert feed_queryset(roll.user).count() == 16
+    assert feed_queryset(roll.user).count() == 15
 
 
 def test_a_dismissed_suggestion_leaves_and_an_ignored_one_ages_out(roll):

@@ -65,7 +65,8 @@ def feed_rerank(user_id, today=None, now=None):
         fewer_kinds=frozenset(FewerKind.objects.filter(owner_id=user_id).values_list("kind", flat=True)),
         less_people=_less_people(user_id, cards),
     )
-    result = plan(cards, today, preferences)
+    entered = Suggestion.objects.filter(owner_id=user_id, released_at__isnull=False).values_list("released_at", flat=True)
+    result = plan(cards, today, preferences, [timezone.localdate(moment) for moment in entered])
     mine = Suggestion.objects.filter(owner_id=user_id)
     with transaction.atomic():
         if result.retire:

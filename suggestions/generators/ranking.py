@@ -80,10 +80,10 @@ def aged_out(card, today):
     return not card.saved and card.seen is not None and today - card.seen >= IGNORED_AFTER
 
 
-def daily_cap(cards, today):
-    """How many may still enter the feed today: FIRST_DAY_CAP on the first day anything did
-    (a first upload's best memories at once), DAILY_CAP on any later day."""
-    days = [card.released for card in cards if card.released is not None]
+def daily_cap(days, today):
+    """How many may still enter the feed today, given the days on which each suggestion so far entered
+    it (dismissed and aged-out ones too): FIRST_DAY_CAP on the first day anything did (a first
+    upload's best memories at once), DAILY_CAP on any later day."""
     first = min(days, default=today)
     cap = FIRST_DAY_CAP if first >= today else DAILY_CAP
     return max(0, cap - sum(1 for day in days if day == today))
@@ -144,14 +144,17 @@ def arrange(cards, today, scores):
     return placed + saved, [card for card in queue if not card.saved]
 
 
-def plan(cards, today, preferences=Preferences()):
-    """What to do with a person's suggestions today (see the module's rules)."""
+def plan(cards, today, preferences=Preferences(), released_days=None):
+    """What to do with a person's suggestions today (see the module's rules). `released_days` are the
+    days every suggestion entered the feed, gone ones included (by default, those of `cards`)."""
+    if released_days is None:
+        released_days = [card.released for card in cards if card.released is not None]
     scores = {card.id: score(card, today, preferences) for card in cards}
     retire = [card for card in cards if aged_out(card, today)]
     live = [card for card in cards if not aged_out(card, today)]
     shown = [card for card in live if card.released is not None]
     waiting = [card for card in live if card.released is None]
-    released = _releases(waiting, shown, today, daily_cap(cards, today), scores)
+    released = _releases(waiting, shown, today, daily_cap(released_days, today), scores)
     released = [replace(card, released=today) for card in released]
     order, held = arrange(shown + released, today, scores)
     held_ids = {card.id for card in held}
