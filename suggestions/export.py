@@ -87,6 +87,20 @@ def _choices(user):
     }
 
 
+def _write_edits(user, archive):
+    saved = []
+    for rendition in Rendition.objects.filter(owner=user).select_related("media").order_by("created_at", "id"):
+        data = fields_json(rendition, exclude=INTERNAL)
+        if rendition.file:
+            data["file"] = archive.add_file(
+                f"edits/{safe_name(rendition.download_name)}", rendition.file.name, rendition.bytes,
+                rendition.created_at,
+            )
+        saved.append(data)
+    archive.add_json("edits.json", saved)
+    archive.advance()
+
+
 def write(user, archive):
     memberships = {}
     for media_id, suggestion_id in SuggestionItem.objects.filter(media__owner=user).values_list(
@@ -134,17 +148,7 @@ def write(user, archive):
     archive.add_json("choices.json", _choices(user))
     archive.advance()
 
-    saved = []
-    for rendition in Rendition.objects.filter(owner=user).select_related("media").order_by("created_at", "id"):
-        data = fields_json(rendition, exclude=INTERNAL)
-        if rendition.file:
-            data["file"] = archive.add_file(
-                f"edits/{safe_name(rendition.download_name)}", rendition.file.name, rendition.bytes,
-                rendition.created_at,
-            )
-        saved.append(data)
-    archive.add_json("edits.json", saved)
-    archive.advance()
+    _write_edits(user, archive)
 
     for model in _other_models():
         rows = [fields_json(row, exclude=INTERNAL) for row in user_rows(model, user.pk)]
