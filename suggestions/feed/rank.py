@@ -14,7 +14,7 @@ from ..generators.ranking import Card, Preferences, plan
 from ..models import Face, FewerKind, Person, Suggestion, SuggestionItem
 
 
-# The task that renders a suggestion's visual: queued when it enters the feed, not before.
+# The task that renders a suggestion's visual.
 RENDER_SUGGESTION = "suggestions.tasks.render_suggestion"
 
 
@@ -53,8 +53,11 @@ def _less_people(user_id, cards):
     return frozenset(less)
 
 
-def feed_rerank(user_id, today=None, now=None):
-    """Release today's new suggestions, age out ignored ones and store the feed's order. Returns the Plan."""
+def feed_rerank(user_id, today=None, now=None, render=True):
+    """Release today's new suggestions, age out ignored ones and store the feed's order. Returns the Plan.
+
+    A suggestion entering the feed without its visual has it queued, unless `render` is off (a refresh
+    queues every suggestion it makes)."""
     if now is None:
         now = timezone.now()
         if today is not None and today != timezone.localdate(now):  # a refresh for another day (tests, benches)
@@ -73,7 +76,7 @@ def feed_rerank(user_id, today=None, now=None):
             mine.filter(pk__in=result.retire).update(retired_at=now, feed_rank=None)
         if result.release:
             mine.filter(pk__in=result.release).update(released_at=now)
-            for pk in mine.filter(pk__in=result.release, asset="").values_list("pk", flat=True):
+            for pk in mine.filter(pk__in=result.release, asset="").values_list("pk", flat=True) if render else ():
                 enqueue(RENDER_SUGGESTION, pk)
         if result.hold:
             mine.filter(pk__in=result.hold).update(released_at=None, feed_rank=None)

@@ -5,7 +5,8 @@ A refresh runs every generator over the person's library as loaded once, stores 
 has not stored before, and removes unsaved suggestions it no longer makes. A suggestion is
 identified by its fingerprint (kind + items + occasion) and belongs to a topic (the event, day or
 birthday it is about): a dismissed fingerprint never comes back, and neither does a new version of
-a dismissed or saved topic. Rendering runs in the worker, once per suggestion, when it enters the feed (feed/rank.py).
+a dismissed or saved topic. Rendering runs in the worker, once per suggestion, as soon as it is made (whether it enters the
+feed at once or waits its turn), so that it is ready when it is shown.
 """
 
 import logging
@@ -79,7 +80,9 @@ def suggestions_refresh(user_id, today=None):
             fresh = [draft for draft in drafts if draft.fingerprint not in known and draft.topic not in closed]
             created = _store(user_id, fresh, library)
             SuggestionRefresh.objects.update_or_create(owner_id=user_id, defaults={"refreshed_at": timezone.now()})
-            feed_rerank(user_id, today)  # queues the renders of those that enter the feed
+            feed_rerank(user_id, today, render=False)
+            for suggestion in created:
+                enqueue(RENDER_SUGGESTION, suggestion.pk)
     except ScopeNotGranted:
         return Refresh(created=[], removed=0, drafts=0)
     return Refresh(created=created, removed=removed, drafts=len(drafts))
@@ -197,7 +200,7 @@ def suggestions_requeue_unrendered(now=None):
     each at most every RENDER_RETRY. Returns the ids."""
     now = now or timezone.now()
     lost = Suggestion.objects.not_dismissed().filter(
-        asset="", released_at__isnull=False, created_at__gte=now - RENDER_GIVE_UP, updated_at__lt=now - RENDER_RETRY
+        asset="", created_at__gte=now - RENDER_GIVE_UP, updated_at__lt=now - RENDER_RETRY
     )
     ids = list(lost.values_list("pk", flat=True)[:500])
     Suggestion.objects.filter(pk__in=ids).update(updated_at=now)
