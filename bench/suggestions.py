@@ -234,6 +234,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=20_000)
     args = parser.parse_args()
+    print("load average at the start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     call_command("migrate", verbosity=0)
     rng = random.Random(2024)
     user = get_user_model().objects.create_user("bench", password="bench-only-password")
@@ -278,6 +279,7 @@ def main():
     seconds = recap_seconds(count)
     recap, name = render_suggestion(user, "recap_video", pictures[:count])
     line(f"recap video of {count} photos, {seconds:.1f} s of 720p", recap, TARGETS["recap"], recap_floor(name))
+    print("load average at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     print("Figures from a shared machine vary; compare the ratios, and re-measure on a quiet one.")
 
 

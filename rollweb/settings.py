@@ -418,6 +418,8 @@ SPECTACULAR_SETTINGS = {
         "ConsentEventKindEnum": "consent.models.ConsentEvent.Kind",
         "ExportStatusEnum": "consent.models.Export.Status",
         "ShareStateEnum": "suggestions.sharing.selectors.STATES",
+        "PersonFeatureEnum": "suggestions.models.Person.Feature",
+        "SuggestionKindEnum": "suggestions.api.controls.KIND_CHOICES",
     },
 }
 

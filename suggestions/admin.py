@@ -5,7 +5,9 @@ from django.contrib import admin, messages
 from consent.admin import ReadOnlyAdmin
 
 from .library import services
-from .models import MediaItem, ProcessingRecord, Rendition, ShareLink
+from .models import (
+    FewerKind, HiddenRange, MediaItem, PeoplePreference, ProcessingRecord, Rendition, ShareLink, YearReviewRequest,
+)
 
 OPERATOR_FIELDS = (
     "id", "owner", "kind", "status", "failure_reason", "mime", "bytes", "width", "height", "duration_s",
@@ -81,5 +83,49 @@ class RenditionAdmin(ReadOnlyAdmin):
     list_filter = ("state", "frame")
     search_fields = ("=id", "=owner__id")
     fields = ("id", "owner_id", "media_id", "frame", "state", "failure_reason", "width", "height", "bytes", "created_at")
+    readonly_fields = fields
+    show_full_result_count = False
+
+
+@admin.register(HiddenRange)
+class HiddenRangeAdmin(ReadOnlyAdmin):
+    """That a person hid days from suggestions, and how many: not which days, and nothing they show."""
+
+    list_display = ("id", "owner_id", "days", "created_at")
+    search_fields = ("=id", "=owner__id")
+    fields = ("id", "owner_id", "days", "created_at")
+    readonly_fields = fields
+    show_full_result_count = False
+
+    @admin.display(description="days hidden")
+    def days(self, hidden):
+        return (hidden.end - hidden.start).days + 1
+
+
+@admin.register(FewerKind)
+class FewerKindAdmin(ReadOnlyAdmin):
+    list_display = ("id", "owner_id", "kind", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("=id", "=owner__id")
+    fields = ("id", "owner_id", "kind", "created_at")
+    readonly_fields = fields
+    show_full_result_count = False
+
+
+@admin.register(PeoplePreference)
+class PeoplePreferenceAdmin(ReadOnlyAdmin):
+    list_display = ("id", "owner_id", "suggest_unnamed", "updated_at")
+    list_filter = ("suggest_unnamed",)
+    search_fields = ("=id", "=owner__id")
+    fields = ("id", "owner_id", "suggest_unnamed", "updated_at")
+    readonly_fields = fields
+    show_full_result_count = False
+
+
+@admin.register(YearReviewRequest)
+class YearReviewRequestAdmin(ReadOnlyAdmin):
+    list_display = ("id", "owner_id", "year", "requested_at")
+    search_fields = ("=id", "=owner__id")
+    fields = ("id", "owner_id", "year", "requested_at")
     readonly_fields = fields
     show_full_result_count = False

@@ -19,8 +19,8 @@ class SuggestionsConfig(AppConfig):
         from . import export
         from .edits import services as edits
         from .erasure import ERASERS, REMAINS
-        from .feed import render as feed_render, services as feed
-        from .feed.signals import suggestion_dismissed
+        from .feed import render as feed_render, selectors as feed_selectors, services as feed
+        from .feed.signals import suggestion_dismissed, suggestions_withdrawn
         from .library import registry, search as library_search, stages as library_stages
         from .library.backfill import backfill_on_grant
         from .library.selectors import last_uploads
@@ -40,6 +40,7 @@ class SuggestionsConfig(AppConfig):
             register_eraser(scope, sharing.ERASERS[scope])
         for scope, eraser in ERASERS.items():
             register_eraser(scope, eraser, remains=REMAINS.get(scope))
+        register_panel("suggestions/feed/_privacy_controls.html", feed_selectors.controls_panel)
         register_panel("suggestions/sharing/_privacy_shares.html", sharing_selectors.shares_panel)
         scopes_granted.connect(backfill_on_grant, dispatch_uid="suggestions.backfill_on_grant")
         register_exporter("library", export.write, count=export.count, readme=export.README)
@@ -52,3 +53,4 @@ class SuggestionsConfig(AppConfig):
         media_deleting.connect(sharing.forget_media_on, dispatch_uid="suggestions.sharing.media_deleting")
         media_deleting.connect(feed.forget_media_on, dispatch_uid="suggestions.feed.media_deleting")
         suggestion_dismissed.connect(sharing.links_end_on_dismissal, dispatch_uid="suggestions.sharing.dismissed")
+        suggestions_withdrawn.connect(sharing.links_end_on_withdrawal, dispatch_uid="suggestions.sharing.withdrawn")

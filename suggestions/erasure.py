@@ -19,14 +19,18 @@ from .library.resumable import resumable_erase
 from .models import (
     Backfill,
     Face,
+    FewerKind,
+    HiddenRange,
     Home,
     MediaItem,
+    PeoplePreference,
     Person,
     ProcessingRecord,
     Rendition,
     Suggestion,
     SuggestionRefresh,
     Tombstone,
+    YearReviewRequest,
     user_prefix,
 )
 
@@ -54,6 +58,9 @@ def erase_library(user):
     Backfill.objects.filter(owner=user).delete()
     SuggestionRefresh.objects.filter(owner=user).delete()
     resumable_erase(user)
+    # What the person chose about suggestions of this library (days hidden name days of it).
+    for model in (HiddenRange, FewerKind, PeoplePreference, YearReviewRequest):
+        model.objects.filter(owner=user).delete()
     counts["files"] += delete_files(names)
     counts["files"] += delete_files(files_under(user_prefix(user.pk)))
     return counts

@@ -14,9 +14,15 @@ from consent.erasure import owner_path, user_rows
 from consent.export import fields_json, safe_name
 from rollweb.storage import typed_name
 
-from .models import Face, MediaItem, Person, ProcessingRecord, Rendition, Suggestion, SuggestionItem
+from .models import (
+    Face, FewerKind, HiddenRange, MediaItem, PeoplePreference, Person, ProcessingRecord, Rendition, Suggestion,
+    SuggestionItem, YearReviewRequest,
+)
 
-LAID_OUT = {MediaItem, ProcessingRecord, Face, Person, Suggestion, SuggestionItem, Rendition}
+LAID_OUT = {
+    MediaItem, ProcessingRecord, Face, Person, Suggestion, SuggestionItem, Rendition, PeoplePreference,
+    YearReviewRequest, HiddenRange, FewerKind,
+}
 INTERNAL = ("owner", "lease_expires_at", "attempts")
 
 README = """originals/
@@ -32,6 +38,9 @@ people.json
     The people rollweb grouped faces into, with the names and birthdays you gave them.
 suggestions.json and suggestions/
     Your suggestions (title, why it was made, its photos) and their rendered collages or videos.
+choices.json
+    What you chose about your suggestions: people featured less or never, days hidden, kinds you
+    see fewer of, whether unnamed people may be featured, and the years you asked to see reviewed.
 edits.json and edits/
     The edits you saved: each as a picture, and which photo and frame it was made from.
 other/
@@ -48,7 +57,7 @@ def _other_models():
 
 
 def count(user):
-    return MediaItem.objects.filter(owner=user).count() + 4
+    return MediaItem.objects.filter(owner=user).count() + 5
 
 
 def _item_json(item, original_path, suggestion_ids):
@@ -60,6 +69,36 @@ def _item_json(item, original_path, suggestion_ids):
     data["processing_record"] = [fields_json(record, exclude=("media",)) for record in item.ledger.all()]
     data["suggestions"] = suggestion_ids
     return data
+
+
+def _choices(user):
+    def rows(model, *exclude):
+        return [fields_json(row, exclude=INTERNAL + exclude) for row in model.objects.filter(owner=user)]
+
+    return {
+        "people_featured": [
+            {"person": pk, "name": name, "feature": feature}
+            for pk, name, feature in Person.objects.filter(owner=user).exclude(feature="").values_list("id", "name", "feature")
+        ],
+        "hidden_days": rows(HiddenRange),
+        "fewer_of": rows(FewerKind),
+        "people_preference": rows(PeoplePreference),
+        "years_in_review_asked": rows(YearReviewRequest),
+    }
+
+
+def _write_edits(user, archive):
+    saved = []
+    for rendition in Rendition.objects.filter(owner=user).select_related("media").order_by("created_at", "id"):
+        data = fields_json(rendition, exclude=INTERNAL)
+        if rendition.file:
+            data["file"] = archive.add_file(
+                f"edits/{safe_name(rendition.download_name)}", rendition.file.name, rendition.bytes,
+                rendition.created_at,
+            )
+        saved.append(data)
+    archive.add_json("edits.json", saved)
+    archive.advance()
 
 
 def write(user, archive):
@@ -106,17 +145,10 @@ def write(user, archive):
     archive.add_json("suggestions.json", suggestions)
     archive.advance()
 
-    saved = []
-    for rendition in Rendition.objects.filter(owner=user).select_related("media").order_by("created_at", "id"):
-        data = fields_json(rendition, exclude=INTERNAL)
-        if rendition.file:
-            data["file"] = archive.add_file(
-                f"edits/{safe_name(rendition.download_name)}", rendition.file.name, rendition.bytes,
-                rendition.created_at,
-            )
-        saved.append(data)
-    archive.add_json("edits.json", saved)
+    archive.add_json("choices.json", _choices(user))
     archive.advance()
+
+    _write_edits(user, archive)
 
     for model in _other_models():
         rows = [fields_json(row, exclude=INTERNAL) for row in user_rows(model, user.pk)]

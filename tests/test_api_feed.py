@@ -41,7 +41,7 @@ def test_people_with_face_count_and_cover(user, api):
     by_id = {entry["id"]: entry for entry in response.json()["results"]}
     assert by_id[ada.pk] == {
         "id": ada.pk, "name": "Ada", "birthday": "1990-12-10", "face_count": 3, "cover_media_id": items[1].pk,
-        "hidden": False,
+        "hidden": False, "feature": "",
     }
     assert (by_id[nobody.pk]["face_count"], by_id[nobody.pk]["cover_media_id"]) == (0, None)
     assert [e["id"] for e in api.get(PEOPLE, {"hidden": "true"}).json()["results"]] == [nobody.pk]

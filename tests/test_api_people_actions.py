@@ -48,7 +48,7 @@ def test_one_person(user, api):
     assert response.status_code == 200
     assert response.json() == {
         "id": ada.pk, "name": "Ada", "birthday": "1990-12-10", "face_count": 3,
-        "cover_media_id": ada.cover_face.media_id, "hidden": False,
+        "cover_media_id": ada.cover_face.media_id, "hidden": False, "feature": "",
     }
 
 

@@ -87,17 +87,20 @@ class SuggestionListView(generics.GenericAPIView):
         tags=["suggestions"],
         operation_id="suggestions_list",
         summary="The suggestion feed, newest first",
-        description="As on the feed page, nothing showing a person you hid is listed.",
+        description="As on the feed page: suggestions that entered the feed (a few new ones a day) and have not "
+        "aged out, and nothing showing a person you hid or never want featured. With `state`, every suggestion "
+        "in that state that entered the feed.",
         parameters=[SuggestionFilterSerializer],
         responses={200: SuggestionSerializer(many=True), **errors(400, 401)},
     )
     def get(self, request):
         filters = _query(SuggestionFilterSerializer, request)
-        suggestions = selectors.suggestions_visible(request.user).values(*SuggestionSerializer.columns)
+        suggestions = selectors.suggestions_visible(request.user).filter(released_at__isnull=False)
+        suggestions = suggestions.values(*SuggestionSerializer.columns)
         if "state" in filters:
             suggestions = suggestions.filter(state=filters["state"])
         else:
-            suggestions = suggestions.not_dismissed()
+            suggestions = suggestions.not_dismissed().filter(retired_at__isnull=True)
         if "kind" in filters:
             suggestions = suggestions.filter(kind=filters["kind"])
         page = self.paginate_queryset(suggestions)

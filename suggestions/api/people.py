@@ -7,10 +7,12 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from consent.models import Method
 from consent.scopes import FACES
 from consent.services import scope_granted
 from rollweb.api import errors
 
+from ..feed import controls
 from ..models import Person
 from ..people import selectors, services
 from .common import NO_BODY, _query
@@ -22,7 +24,7 @@ class PersonSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Person
-        fields = ["id", "name", "birthday", "face_count", "cover_media_id", "hidden"]
+        fields = ["id", "name", "birthday", "face_count", "cover_media_id", "hidden", "feature"]
         read_only_fields = fields
 
 
@@ -43,6 +45,11 @@ class PersonUpdateSerializer(serializers.Serializer):
         required=False, allow_null=True, help_text="YYYY-MM-DD, not in the future; null to clear it."
     )
     hidden = serializers.BooleanField(required=False, help_text="A hidden person is left out of suggestions.")
+    feature = serializers.ChoiceField(
+        choices=Person.Feature.choices, required=False,
+        help_text="\"less\": no memory is about them; \"never\": no suggestion, collage, video or share link shows "
+        "them (those that did are withdrawn); \"\": as usual.",
+    )
 
     def validate_birthday(self, value):
         if value is not None and value > timezone.localdate():
@@ -51,7 +58,7 @@ class PersonUpdateSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if not attrs:
-            raise serializers.ValidationError("Send at least one of name, birthday and hidden.")
+            raise serializers.ValidationError("Send at least one of name, birthday, hidden and feature.")
         return attrs
 
 
@@ -119,7 +126,7 @@ class PersonView(APIView):
     @extend_schema(
         tags=["people"],
         operation_id="people_update",
-        summary="Name a person, set or clear their birthday, hide or show them",
+        summary="Name a person, set or clear their birthday, hide or show them, feature them less or never",
         description="Send only the fields to change. Hidden people are left out of suggestions; the feed is "
         "refreshed shortly after any change.",
         request=PersonUpdateSerializer,
@@ -129,9 +136,14 @@ class PersonView(APIView):
         person = _owned_person(request, pk)
         serializer = PersonUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        feature = changes.pop("feature", None)
         try:
-            services.person_update(person, **serializer.validated_data)
-        except services.PeopleError as refused:
+            if changes:
+                services.person_update(person, **changes)
+            if feature is not None:
+                controls.person_feature_set(person, feature, method=Method.API)
+        except (services.PeopleError, controls.ControlRefused) as refused:
             return _people_refused(request, refused)
         return _person_body(request, pk)
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import edits, feed, library, people, sharing, timeline, uploads
+from . import controls, edits, feed, library, people, sharing, timeline, uploads
 
 urlpatterns = [
     path("media/check/", library.MediaCheckView.as_view(), name="api-media-check"),
@@ -19,6 +19,7 @@ urlpatterns = [
     path("timeline/", timeline.TimelineMonthsView.as_view(), name="api-timeline"),
     path("timeline/items/", timeline.TimelineItemsView.as_view(), name="api-timeline-items"),
     path("people/", people.PeopleListView.as_view(), name="api-people"),
+    path("people/preference/", controls.PeoplePreferenceView.as_view(), name="api-people-preference"),
     path("people/<int:pk>/", people.PersonView.as_view(), name="api-person"),
     path("people/<int:pk>/merge/", people.PersonMergeView.as_view(), name="api-person-merge"),
     path("faces/<int:pk>/detach/", people.FaceDetachView.as_view(), name="api-face-detach"),
@@ -29,6 +30,12 @@ urlpatterns = [
     path("suggestions/<int:pk>/dismiss/", feed.SuggestionDismissView.as_view(), name="api-suggestion-dismiss"),
     path("suggestions/<int:pk>/asset/", feed.SuggestionAssetView.as_view(), name="api-suggestion-asset"),
     path("suggestions/<int:pk>/save-edit/", edits.EditSaveView.as_view(), name="api-suggestion-save-edit"),
+    path("year-reviews/", controls.YearReviewCollectionView.as_view(), name="api-year-reviews"),
+    path("controls/", controls.ControlsView.as_view(), name="api-controls"),
+    path("controls/hidden-ranges/", controls.HiddenRangeCollectionView.as_view(), name="api-hidden-ranges"),
+    path("controls/hidden-ranges/<int:pk>/", controls.HiddenRangeView.as_view(), name="api-hidden-range"),
+    path("controls/fewer/", controls.FewerCollectionView.as_view(), name="api-fewer-kinds"),
+    path("controls/fewer/<slug:kind>/", controls.FewerView.as_view(), name="api-fewer-kind"),
     path("renditions/", edits.RenditionListView.as_view(), name="api-renditions"),
     path("renditions/<int:pk>/", edits.RenditionView.as_view(), name="api-rendition"),
     path("renditions/<int:pk>/file/", edits.RenditionFileView.as_view(), name="api-rendition-file"),

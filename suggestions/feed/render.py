@@ -14,7 +14,7 @@ from ..analysis import UnreadableMedia, images
 from ..generators.collage import Tile, collage_render
 from ..generators.recap import recap_render
 from ..models import Suggestion, SuggestionItem, derived_key
-from .selectors import face_boxes_of
+from .selectors import face_boxes_of, media_withheld
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,8 @@ def suggestion_render(suggestion_id):
     if not set(keys) <= set(active_grants(suggestion.owner_id)):
         return None
     items = [link.media for link in SuggestionItem.objects.filter(suggestion=suggestion).select_related("media")]
-    items = [item for item in items if item.thumb_large and item.width and item.height]
+    withheld = media_withheld(suggestion.owner_id, [item.pk for item in items])
+    items = [item for item in items if item.thumb_large and item.width and item.height and item.pk not in withheld]
     if not items:
         return None
     try:

@@ -5,7 +5,8 @@ A refresh runs every generator over the person's library as loaded once, stores 
 has not stored before, and removes unsaved suggestions it no longer makes. A suggestion is
 identified by its fingerprint (kind + items + occasion) and belongs to a topic (the event, day or
 birthday it is about): a dismissed fingerprint never comes back, and neither does a new version of
-a dismissed or saved topic. Rendering runs in the worker, once per suggestion.
+a dismissed or saved topic. Rendering runs in the worker, once per suggestion, as soon as it is made (whether it enters the
+feed at once or waits its turn), so that it is ready when it is shown.
 """
 
 import logging
@@ -18,20 +19,20 @@ from django.db.models import Q
 from django.utils import timezone
 
 from consent.models import Grant
-from consent.scopes import LIBRARY
+from consent.scopes import FACES, LIBRARY
 from consent.services import ScopeNotGranted, active_grants, scope_guard
 from rollweb.queue import enqueue
 from rollweb.storage import delete_files
 
 from ..generators import drafts_for
 from ..models import Suggestion, SuggestionItem, SuggestionRefresh, YearReviewRequest
-from .selectors import library_snapshot
+from .rank import RENDER_SUGGESTION, feed_rerank
+from .selectors import hidden_ranges_of, library_snapshot, media_withheld, people_rows
 from .signals import suggestion_dismissed
 
 logger = logging.getLogger(__name__)
 
 REPLACEABLE = (Suggestion.State.NEW, Suggestion.State.SEEN)
-RENDER_SUGGESTION = "suggestions.tasks.render_suggestion"
 REFRESH_SUGGESTIONS = "suggestions.tasks.refresh_suggestions"
 # A suggestion still without its visual this long after it was made (or last queued) is queued
 # again; one still without after RENDER_GIVE_UP is left as it is (its photos may be unreadable).
@@ -56,25 +57,30 @@ def _discard(queryset):
 
 
 def suggestions_refresh(user_id, today=None):
-    """Bring a person's suggestions up to date with their library, consent and the date."""
+    """Bring a person's suggestions up to date with their library, consent, controls and the date,
+    then rank the feed (new suggestions wait their turn there: feed/rank.py)."""
     today = today or timezone.localdate()
     grants = active_grants(user_id)
-    drafts = drafts_for(library_snapshot(user_id, grants.keys(), today)) if LIBRARY in grants else []
+    library = library_snapshot(user_id, grants.keys(), today) if LIBRARY in grants else None
+    drafts = drafts_for(library) if library is not None else []
     try:
         with scope_guard(user_id):
             # Consent is held from here to commit: keep only drafts whose every scope is still in force.
             in_force = set(active_grants(user_id))
-            drafts = [draft for draft in drafts if draft.scopes <= in_force]
-            existing = list(Suggestion.objects.filter(owner_id=user_id).values_list("fingerprint", "topic", "state"))
-            known = {fingerprint for fingerprint, _, _ in existing}
-            closed = {topic for _, topic, state in existing if topic and state not in REPLACEABLE}
+            drafts = _within_controls(user_id, library, [draft for draft in drafts if draft.scopes <= in_force])
+            existing = list(
+                Suggestion.objects.filter(owner_id=user_id).values_list("fingerprint", "topic", "state", "retired_at")
+            )
+            known = {fingerprint for fingerprint, _, _, _ in existing}
+            closed = {topic for _, topic, state, retired in existing if topic and (state not in REPLACEABLE or retired)}
             current = {draft.fingerprint for draft in drafts}
             removed = _discard(
                 Suggestion.objects.filter(owner_id=user_id, state__in=REPLACEABLE).exclude(fingerprint__in=current)
             )
             fresh = [draft for draft in drafts if draft.fingerprint not in known and draft.topic not in closed]
-            created = _store(user_id, fresh)
+            created = _store(user_id, fresh, library)
             SuggestionRefresh.objects.update_or_create(owner_id=user_id, defaults={"refreshed_at": timezone.now()})
+            feed_rerank(user_id, today, render=False)
             for suggestion in created:
                 enqueue(RENDER_SUGGESTION, suggestion.pk)
     except ScopeNotGranted:
@@ -82,14 +88,35 @@ def suggestions_refresh(user_id, today=None):
     return Refresh(created=created, removed=removed, drafts=len(drafts))
 
 
-def _store(user_id, drafts):
+def _within_controls(user_id, library, drafts):
+    """Drafts showing nothing the person withheld after their library was read (a control set
+    while this refresh ran); the snapshot already left out what was withheld before."""
+    if library is None or not drafts:
+        return drafts
+    now_hidden = {pk for pk, row in people_rows(user_id).items() if row.hidden}
+    then_hidden = {pid for pid, person in library.people.items() if person.hidden}
+    ranges = tuple((r.start, r.end) for r in hidden_ranges_of(user_id))
+    if (FACES in library.scopes and now_hidden != then_hidden) or ranges != library.hidden_ranges:
+        withheld = media_withheld(user_id, {media_id for draft in drafts for media_id in draft.items})
+        drafts = [draft for draft in drafts if not withheld.intersection(draft.items)]
+    return drafts
+
+
+def _quality(library, items):
+    """The mean quality of a draft's photos, 0.5 where it is unknown."""
+    values = [library.by_id[pk].quality for pk in items if pk in library.by_id]
+    values = [0.5 if value is None else value for value in values]
+    return sum(values) / len(values) if values else 0.5
+
+
+def _store(user_id, drafts, library):
     now = timezone.now()
     created = Suggestion.objects.bulk_create(
         [
             Suggestion(
                 owner_id=user_id, kind=draft.kind, title=draft.title[:200], reason=draft.reason,
                 fingerprint=draft.fingerprint, topic=draft.topic[:100], scopes_used=Suggestion.scopes_value(draft.scopes),
-                occasion_date=draft.occasion, created_at=now,
+                occasion_date=draft.occasion, created_at=now, quality=_quality(library, draft.items), released_at=None,
             )
             for draft in drafts
         ]
@@ -221,6 +248,7 @@ def suggestion_dismiss(suggestion, method):
             state=Suggestion.State.DISMISSED, asset="", asset_mime="", updated_at=timezone.now()
         )
         suggestion_dismissed.send(sender=Suggestion, suggestion=row, method=method)
+    feed_rerank(suggestion.owner_id)
     suggestion.state, suggestion.asset, suggestion.asset_mime = Suggestion.State.DISMISSED, "", ""
     return suggestion
 
@@ -234,7 +262,7 @@ def suggestion_seen(suggestion):
 
 def suggestions_mark_seen(user_id, ids):
     return Suggestion.objects.filter(owner_id=user_id, pk__in=ids, state=Suggestion.State.NEW).update(
-        state=Suggestion.State.SEEN
+        state=Suggestion.State.SEEN, seen_at=timezone.now()
     )
 
 

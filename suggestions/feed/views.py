@@ -19,9 +19,12 @@ from consent.services import active_grants
 from rollweb.storage import file_response
 
 from ..edits import selectors as edit_selectors, services as edit_services
+from ..generators.text import KIND_NAMES
 from ..library.selectors import media_of
+from ..people.selectors import person_owned
+from .forms import HiddenDaysForm
 from ..models import Suggestion, SuggestionItem
-from . import selectors, services
+from . import controls, selectors, services
 from .render import EDIT_KINDS, VIDEO_KINDS
 
 PAGE_SIZE = 10
@@ -44,6 +47,12 @@ class Card:
     items: list
     scopes: list
     frames: list = ()  # an edit's: the shapes it can be saved in
+    people: list = ()  # the named people in its photos, for “feature less” and “never feature”
+    days: tuple = ()  # (first, last) day of its photos, for “hide these days”
+
+    @property
+    def kind_name(self):
+        return KIND_NAMES.get(self.suggestion.kind, "")
 
     @property
     def is_video(self):
@@ -72,6 +81,13 @@ def _cards(suggestions, grants):
         )
         for suggestion in suggestions
     ]
+    people = selectors.people_in(cards[0].suggestion.owner_id, [item.pk for card in cards for item in card.items]) if (
+        FACES in grants and cards
+    ) else {}
+    for card in cards:
+        card.people = sorted({person for item in card.items for person in people.get(item.pk, ())}, key=str)
+        days = [item.captured_local.date() for item in card.items if TIME in grants and item.captured_at]
+        card.days = (min(days), max(days)) if days else ()
     edited = [card.items[0] for card in cards if card.is_edit and card.items]
     faces = edit_selectors.face_boxes(edited, grants)
     for card in cards:
@@ -186,3 +202,66 @@ def dismiss(request, pk):
     suggestion = services.suggestion_dismiss(selectors.suggestion_owned(request.user, pk), method=Method.WEB)
     messages.info(request, f"Dismissed “{suggestion.title}”. It will not be suggested again.")
     return redirect_next(request)
+
+
+def _control(request, action, done):
+    """Run a control from a form; say what it did (and where to undo it), or why it could not."""
+    try:
+        action()
+    except controls.ControlRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{done} Undo it in your privacy centre, under “What is suggested”.")
+    return redirect_next(request)
+
+
+@login_required
+@require_POST
+def fewer(request, pk):
+    suggestion = selectors.suggestion_owned(request.user, pk)
+    name = KIND_NAMES.get(suggestion.kind, "this kind")
+    return _control(
+        request, lambda: controls.fewer_kind_add(request.user.pk, suggestion.kind, suggestion=suggestion),
+        f"You will see fewer {name}.",
+    )
+
+
+@login_required
+@require_POST
+def fewer_undo(request, kind):
+    controls.fewer_kind_remove(request.user.pk, kind)
+    messages.success(request, f"{KIND_NAMES.get(kind, kind).capitalize()} are suggested as usual again.")
+    return redirect_next(request, "consent:privacy")
+
+
+@login_required
+@require_POST
+def person_feature(request, pk):
+    person = person_owned(request.user, pk)
+    feature = request.POST.get("feature", "")
+    words = {"": "as usual", "less": "less", "never": "never"}.get(feature, "")
+    return _control(
+        request, lambda: controls.person_feature_set(person, feature), f"{person.name or 'This person'} will be featured {words}."
+    )
+
+
+@login_required
+@require_POST
+def hide_days(request):
+    form = HiddenDaysForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the first and the last day to hide, as dates.")
+        return redirect_next(request)
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"] or form.cleaned_data["start"]
+    return _control(
+        request, lambda: controls.hidden_range_add(request.user.pk, start, end),
+        f"Photos from {start:%-d %b %Y} to {end:%-d %b %Y} will not be suggested.",
+    )
+
+
+@login_required
+@require_POST
+def hide_days_undo(request, pk):
+    controls.hidden_range_remove(selectors.hidden_range_owned(request.user, pk))
+    messages.success(request, "Those days can be suggested again.")
+    return redirect_next(request, "consent:privacy")

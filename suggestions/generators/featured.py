@@ -1,7 +1,8 @@
 """Who the people memories may feature, and each one's photos: read once per refresh.
 
 Only named people are featured, unless the person turned on “suggest unnamed people”; a hidden
-person never is, and photos showing a hidden person are left out by `choose`.
+person, one never to be featured and one to be featured less never are, and photos showing a
+hidden or never-featured person are left out by `choose`.
 """
 
 from consent.scopes import FACES, TIME
@@ -13,7 +14,7 @@ def featured_people(library):
         return {}
     return {
         pid: person for pid, person in library.people.items()
-        if not person.hidden and (person.name or library.suggest_unnamed)
+        if not person.hidden and not person.less and (person.name or library.suggest_unnamed)
     }
 
 

@@ -60,7 +60,8 @@ class PersonRow:
     id: int
     name: str
     birthday: date | None
-    hidden: bool
+    hidden: bool  # hidden, or never to be featured: no suggestion shows them
+    less: bool = False  # to be featured less: no memory is about them
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,8 @@ class Library:
     hidden_photo_ids: frozenset = frozenset()  # photos showing someone hidden: never shown (choose drops them)
     suggest_unnamed: bool = False  # the person asked for memories of people they have not named
     review_years: frozenset = frozenset()  # past years the person asked to see reviewed
+    featured_less: frozenset = frozenset()  # people to feature less: no memory is about them
+    hidden_ranges: tuple = ()  # (start, end) days hidden from suggestions: their photos are not in `photos`
     cache: dict = field(default_factory=dict)  # what one generator computes and another reuses (events)
 
     @cached_property

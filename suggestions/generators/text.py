@@ -6,6 +6,13 @@ from consent.scopes import FACES, LOCATION, THEMES, TIME
 
 from ..analysis.countries import country_name
 
+# The kinds of suggestion in the words the pages use (“fewer like this”).
+KIND_NAMES = {
+    "event": "events", "trip": "trips", "recap_video": "recap videos", "on_this_day": "“on this day”",
+    "best_of_season": "best of a season", "birthday": "birthdays", "anniversary": "anniversaries",
+    "holiday": "holidays", "edit": "edits", "spotlight": "spotlights", "then_and_now": "“then and now”",
+    "together": "people together", "been_a_while": "“it’s been a while”", "year_review": "years in review",
+}
 # What each scope's data is called when a reason says what it used.
 DATA_WORDS = {TIME: "capture times", LOCATION: "places", FACES: "people", THEMES: "picture quality"}
 

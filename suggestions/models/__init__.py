@@ -2,7 +2,7 @@
 
 from .edits import Rendition
 from .feed import (
-    ScopedQuerySet, ScopesUsed, Suggestion, SuggestionItem, SuggestionQuerySet, SuggestionRefresh, YearReviewRequest,
+    FewerKind, HiddenRange, ScopedQuerySet, ScopesUsed, Suggestion, SuggestionItem, SuggestionQuerySet, SuggestionRefresh, YearReviewRequest,
 )
 from .library import (
     Backfill,
@@ -22,7 +22,7 @@ from .sharing import ShareLink, ShareLinkQuerySet
 from .uploads import ChunkedUpload
 
 __all__ = [
-    "Backfill", "ChunkedUpload", "Face", "Home", "MediaItem", "MediaItemQuerySet", "PeoplePreference", "Person", "ProcessingRecord", "Rendition",
+    "Backfill", "ChunkedUpload", "Face", "FewerKind", "HiddenRange", "Home", "MediaItem", "MediaItemQuerySet", "PeoplePreference", "Person", "ProcessingRecord", "Rendition",
     "ScopedQuerySet", "ScopesUsed", "ShareLink", "ShareLinkQuerySet", "Suggestion", "SuggestionItem",
     "SuggestionQuerySet", "SuggestionRefresh", "Tombstone", "YearReviewRequest", "derived_key", "face_crop_key", "local_capture_time",
     "original_key", "user_prefix",

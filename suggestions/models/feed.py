@@ -59,6 +59,16 @@ class Suggestion(ScopesUsed):
     asset_mime = models.CharField(max_length=50, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    quality = models.FloatField(default=0.5, help_text="how good its photos are, 0–1 (0.5 when unknown)")
+    released_at = models.DateTimeField(
+        null=True, blank=True, default=timezone.now,
+        help_text="when it entered the feed; empty while it waits its turn (at most a few a day)",
+    )
+    seen_at = models.DateTimeField(null=True, blank=True)
+    retired_at = models.DateTimeField(
+        null=True, blank=True, help_text="when it aged out of the feed (seen and left alone)"
+    )
+    feed_rank = models.PositiveIntegerField(null=True, blank=True, help_text="its place in the feed, first is 0")
 
     objects = SuggestionQuerySet.as_manager()
 
@@ -99,3 +109,35 @@ class YearReviewRequest(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["owner", "year"], name="year_review_unique_per_owner")]
+
+
+class HiddenRange(models.Model):
+    """Days the person hid from suggestions: no photo taken (or, without capture times, uploaded)
+    on them is suggested, rendered or shared."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hidden_ranges")
+    start = models.DateField()
+    end = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["start", "end", "id"]
+        constraints = [models.CheckConstraint(condition=models.Q(start__lte=models.F("end")), name="hidden_range_ordered")]
+
+    def __str__(self):
+        return f"hidden range {self.pk}"
+
+
+class FewerKind(models.Model):
+    """A kind of suggestion the person asked to see fewer of (“fewer like this”)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="fewer_kinds")
+    kind = models.CharField(max_length=30)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind"]
+        constraints = [models.UniqueConstraint(fields=["owner", "kind"], name="fewer_kind_unique_per_owner")]
+
+    def __str__(self):
+        return f"fewer {self.kind}"

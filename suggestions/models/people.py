@@ -8,10 +8,19 @@ from .library import MediaItem
 
 
 class Person(models.Model):
+    class Feature(models.TextChoices):
+        USUAL = "", "as usual"
+        LESS = "less", "feature less"
+        NEVER = "never", "never feature"
+
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="people")
     name = models.CharField(max_length=100, blank=True)
     birthday = models.DateField(null=True, blank=True)
     hidden = models.BooleanField(default=False)
+    feature = models.CharField(
+        max_length=5, blank=True, choices=Feature.choices, default=Feature.USUAL,
+        help_text="less: no memory is about them; never: no suggestion shows them",
+    )
     cover_face = models.ForeignKey(
         "Face", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="the face shown for them"
     )

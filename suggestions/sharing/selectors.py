@@ -12,7 +12,8 @@ from consent.services import active_grants
 from rollweb.tokens import key_hash
 
 from ..feed.render import EDIT_KINDS
-from ..models import Rendition, ShareLink, Suggestion
+from ..feed.selectors import media_withheld
+from ..models import Rendition, ShareLink, Suggestion, SuggestionItem
 
 # How long an ended link stays listed in the privacy centre.
 ENDED_LISTED_FOR = timedelta(days=30)
@@ -31,6 +32,15 @@ def target_shareable(target):
             target.state != Suggestion.State.DISMISSED and bool(target.asset) and target.asset_mime in SHAREABLE_MIMES
         )
     return target is not None and target.state == Rendition.State.READY and bool(target.file)
+
+
+def target_withheld(target):
+    """Whether what a link to `target` shows includes someone or a day the person withheld from suggestions."""
+    if isinstance(target, Suggestion):
+        media_ids = SuggestionItem.objects.filter(suggestion=target).values_list("media_id", flat=True)
+    else:
+        media_ids = [target.media_id]
+    return bool(media_withheld(target.owner_id, media_ids))
 
 
 def target_file(target):
@@ -58,7 +68,7 @@ def share_lookup(key, now=None):
         .filter(key_hash=key_hash(key))
         .first()
     )
-    if link is None or not target_shareable(share_target(link)):
+    if link is None or not target_shareable(share_target(link)) or target_withheld(share_target(link)):
         return None
     if LIBRARY not in active_grants(link.owner_id, now):
         return None

@@ -20,7 +20,7 @@ from rollweb.tokens import key_hash
 
 from ..generators.text import plural
 from ..models import Rendition, ShareLink, Suggestion
-from .selectors import target_kind, target_shareable
+from .selectors import target_kind, target_shareable, target_withheld
 
 DAYS = (1, 7, 30)
 DEFAULT_DAYS = 7
@@ -55,6 +55,8 @@ def share_create(user, *, suggestion=None, rendition=None, days=DEFAULT_DAYS, me
                 raise NotShareable("No such suggestion or edit among yours.", not_found=True)
             if not target_shareable(target):
                 raise NotShareable("There is nothing to share yet: it has not been made, or it is gone.")
+            if target_withheld(target):
+                raise NotShareable("It shows someone or a day you hid from suggestions.")
             key = secrets.token_urlsafe(32)
             link = ShareLink.objects.create(
                 owner=user,
@@ -135,3 +137,13 @@ def links_end_on_dismissal(sender, suggestion, method, **kwargs):
     recorded as any revocation is."""
     for link in ShareLink.objects.live().filter(suggestion_id=suggestion.pk):
         share_revoke(link, method=method, reason=", with the suggestion it showed")
+
+
+def links_end_on_withdrawal(sender, owner_id, suggestion_ids, media_ids, method, **kwargs):
+    """Receiver of the feed's suggestions_withdrawn: links to those suggestions, and to edits of
+    those photos, are revoked (a link must never show someone or a day the person withheld)."""
+    links = ShareLink.objects.live().filter(owner_id=owner_id).filter(
+        Q(suggestion_id__in=list(suggestion_ids)) | Q(rendition__media_id__in=list(media_ids))
+    )
+    for link in links:
+        share_revoke(link, method=method, reason=", with what it showed hidden from suggestions")
