@@ -86,9 +86,11 @@ def review_years_asked(owner_id):
 
 def _photos(owner_id, scopes):
     use_time, use_place, use_themes = TIME in scopes, LOCATION in scopes, THEMES in scopes
+    # Usable once the first pass (previews, time, places) is done; faces and themes may follow.
     rows = MediaItem.objects.filter(
-        owner_id=owner_id, kind=MediaItem.Kind.PHOTO, status=MediaItem.Status.ANALYZED
-    ).exclude(thumb_large="").exclude(width=None).values_list(
+        owner_id=owner_id, kind=MediaItem.Kind.PHOTO,
+        status__in=(MediaItem.Status.PROCESSING, MediaItem.Status.ANALYZED),
+    ).exclude(analysis_pass=MediaItem.Pass.NONE).exclude(thumb_large="").exclude(width=None).values_list(
         "id", "width", "height", "captured_at", "captured_offset", "latitude", "longitude", "place", "region",
         "country_code", "quality", "phash", "burst", "best_shot", "enhancement", "night", "indoor",
     )
