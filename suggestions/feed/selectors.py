@@ -2,7 +2,7 @@
 
 from datetime import timedelta, timezone as dt_timezone
 
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.shortcuts import get_object_or_404
 
 from consent.scopes import FACES, LIBRARY, LOCATION, THEMES, TIME
@@ -88,9 +88,9 @@ def _photos(owner_id, scopes):
     use_time, use_place, use_themes = TIME in scopes, LOCATION in scopes, THEMES in scopes
     # Usable once the first pass (previews, time, places) is done; faces and themes may follow.
     rows = MediaItem.objects.filter(
+        Q(status=MediaItem.Status.ANALYZED) | Q(status=MediaItem.Status.PROCESSING, analysis_pass=MediaItem.Pass.INGEST),
         owner_id=owner_id, kind=MediaItem.Kind.PHOTO,
-        status__in=(MediaItem.Status.PROCESSING, MediaItem.Status.ANALYZED),
-    ).exclude(analysis_pass=MediaItem.Pass.NONE).exclude(thumb_large="").exclude(width=None).values_list(
+    ).exclude(thumb_large="").exclude(width=None).values_list(
         "id", "width", "height", "captured_at", "captured_offset", "latitude", "longitude", "place", "region",
         "country_code", "quality", "phash", "burst", "best_shot", "enhancement", "night", "indoor",
     )

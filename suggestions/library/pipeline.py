@@ -169,21 +169,24 @@ def media_claim(item_id, now=None, pass_name=None):
 def fair_next(pass_name, now=None):
     """The id of the item `pass_name` should start next, or None.
 
-    Per person, fairly: the person with the fewest items started within FAIR_WINDOW goes first
-    (so someone's ten new photos start before the rest of another's 20,000-item upload), and of
-    that person's items the newest (by capture time, else upload time) first. People whose
-    `library` consent is not in force are left waiting.
+    Per person, fairly: the person with the least work (items started within FAIR_WINDOW plus
+    items waiting) goes first, so someone's ten new photos start before the rest of another's
+    20,000-item upload, and two large uploads take turns. Of that person's items, the newest
+    (by capture time, else upload time) first. People whose `library` consent is not in force are
+    left waiting.
     """
     now = now or timezone.now()
     waiting = MediaItem.objects.filter(claimable(pass_name, now), owner_id__in=library_holders())
-    owners = set(waiting.order_by().values_list("owner_id", flat=True).distinct())
-    if not owners:
+    load = dict(waiting.order_by().values("owner_id").annotate(n=Count("id")).values_list("owner_id", "n"))
+    if not load:
         return None
-    started = dict(
-        MediaItem.objects.filter(owner_id__in=owners, claimed_at__gte=now - FAIR_WINDOW)
+    started = (
+        MediaItem.objects.filter(owner_id__in=list(load), claimed_at__gte=now - FAIR_WINDOW)
         .order_by().values("owner_id").annotate(n=Count("id")).values_list("owner_id", "n")
     )
-    owner = min(owners, key=lambda owner_id: (started.get(owner_id, 0), owner_id))
+    for owner_id, count in started:
+        load[owner_id] += count
+    owner = min(load, key=lambda owner_id: (load[owner_id], owner_id))
     return (
         waiting.filter(owner_id=owner).order_by(Coalesce("captured_at", "created_at").desc(), "-id")
         .values_list("pk", flat=True).first()
