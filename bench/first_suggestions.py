@@ -59,11 +59,15 @@ def roll(count, today):
     anniversary = round(60 * count / 1000)  # a week around today's date in each of three years
     for index in range(anniversary):
         day = today.replace(year=today.year - 1 - index % 3) + timedelta(days=index % 5 - 2)
-        shots.append((_at(day, rng), HOME[1] + rng.uniform(-0.03, 0.03), HOME[2] + rng.uniform(-0.03, 0.03)))
+        shots.append((_at(day, rng), *_near(HOME, rng)))
     home_days = [today - timedelta(days=rng.randrange(10, 3 * 365)) for _ in range(60)]
     while len(shots) < count:
-        shots.append((_at(rng.choice(home_days), rng), HOME[1] + rng.uniform(-0.03, 0.03), HOME[2] + rng.uniform(-0.03, 0.03)))
+        shots.append((_at(rng.choice(home_days), rng), *_near(HOME, rng)))
     return sorted(shots[:count])
+
+
+def _near(place, rng, degrees=0.002):
+    return place[1] + rng.uniform(-degrees, degrees), place[2] + rng.uniform(-degrees, degrees)
 
 
 def _at(day, rng):
@@ -107,7 +111,7 @@ def with_exif(jpeg, exif):
 def start(queues, concurrency, name):
     command = [
         sys.executable, "-m", "celery", "-A", "rollweb", "worker", "--concurrency", str(concurrency),
-        "--loglevel", "WARNING", "--without-gossip", "--without-mingle", "-n", f"{name}@%h",
+        "--loglevel", os.environ.get("BENCH_WORKER_LOG", "WARNING"), "--without-gossip", "--without-mingle", "-n", f"{name}@%h",
     ]
     if queues:
         command += ["-Q", ",".join(queues)]
@@ -127,6 +131,21 @@ def first_suggestion(user, kinds=("trip", "on_this_day")):
     from suggestions.models import Suggestion
 
     return Suggestion.objects.filter(owner=user, kind__in=kinds).order_by("created_at").first()
+
+
+def last_refresh(user):
+    from suggestions.models import SuggestionRefresh
+
+    return SuggestionRefresh.objects.filter(owner=user).values_list("refreshed_at", flat=True).first()
+
+
+def settled(user, ids):
+    """Every item analysed and no refresh of the person's suggestions waiting or running."""
+    from suggestions.models import MediaItem, SuggestionRefresh
+
+    if MediaItem.objects.filter(pk__in=ids).exclude(status__in=("analyzed", "failed")).exists():
+        return False
+    return not SuggestionRefresh.objects.filter(owner=user, due_at__isnull=False).exists()
 
 
 def main():
@@ -184,11 +203,13 @@ def main():
         ids = [upload(client, name, data) for name, data in photos]
         last_upload = timezone.now()
         print(f"uploads took {(last_upload - first_upload).total_seconds():.1f} s", flush=True)
-        deadline = time.monotonic() + 3600
-        while first_suggestion(user) is None and time.monotonic() < deadline:
+        refreshes = set()
+        while first_suggestion(user) is None and not settled(user, ids):
+            refreshes.add(last_refresh(user))
             time.sleep(0.25)
         found = first_suggestion(user)
         throughput.wait_for(ids, timeout=60 * args.photos)
+        refreshes.add(last_refresh(user))
         time.sleep(2 * memory.interval)
         worker_cpu = memory.cpu_seconds() - cpu_before
     finally:
@@ -205,6 +226,8 @@ def main():
     print(f"\n{len(ids)} photos ({items.filter(faces__isnull=False).distinct().count()} with faces, {failed} failed)")
     print(f"first pass (stored, dated, placed) done for every photo {(ingested - last_upload).total_seconds():+.1f} s "
           f"after the last upload; second pass (faces, themes) {(analysed - last_upload).total_seconds():+.1f} s")
+    ran = [f"{(at - last_upload).total_seconds():+.0f}" for at in sorted(at for at in refreshes if at and at > first_upload)]
+    print(f"suggestion refreshes seen finishing at (s after the last upload): {', '.join(ran) or 'none'}")
     if found is None:
         print("no trip or on-this-day suggestion appeared")
     else:

@@ -119,8 +119,12 @@ def _declared(conn, name):
 
 
 def main(argv):
-    """`python -m rollweb.queue analysis,render`: the queue names `make worker QUEUES=…` consumes."""
+    """`python -m rollweb.queue analysis,render`: the queue names `make worker QUEUES=…` consumes
+    (`all`: every queue, as a worker told none consumes)."""
     kinds = [kind.strip() for kind in ",".join(argv).split(",") if kind.strip()]
+    if kinds == ["all"]:
+        print(",".join(worker_queues()))
+        return
     names = [queue_name(kind) for kind in kinds]
     if "ingest" in kinds:
         names.insert(0, settings.CELERY_TASK_DEFAULT_QUEUE)  # tasks sent before the queues were split

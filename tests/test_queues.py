@@ -49,6 +49,8 @@ def test_make_worker_queues_names_the_prefixed_queues_and_refuses_a_typo():
     assert named.stdout.strip() == "site.analysis,site.render"
     ingest = subprocess.run([*run, "ingest"], env=env, capture_output=True, text=True, check=True)
     assert ingest.stdout.strip() == "site,site.ingest"
+    every = subprocess.run([*run, "all"], env=env, capture_output=True, text=True, check=True)
+    assert every.stdout.strip() == "site,site.ingest,site.analysis,site.render,site.erase"
     typo = subprocess.run([*run, "analyse"], env=env, capture_output=True, text=True)
     assert typo.returncode != 0 and "ingest, analysis, render, erase" in typo.stderr
 
@@ -169,3 +171,48 @@ def test_the_sweeper_queues_lost_turns_of_each_pass(user, monkeypatch):
     assert sorted(queued) == sorted([pipeline.INGEST_NEXT, pipeline.ANALYZE_NEXT])
     monkeypatch.setattr(queue, "backlog", lambda kind=None: 0 if kind == registry.ANALYSIS else 5)
     assert set(services.media_requeue_stuck()) == {lost_ingest, lost_analysis, waiting_analysis}
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_render_and_a_lost_export_are_queued_again_for_a_worker_of_the_render_queue(
+    worker_pool, bucket, corpus, monkeypatch
+):
+    from consent import export as consent_export
+    from consent.models import Export
+    from suggestions.feed import services as feed
+    from suggestions.models import Suggestion, user_prefix
+
+    from . import flows
+    from .services import wait_until
+
+    owner = UserFactory()
+    grant(owner, "library", "time", "location")
+    for name, data in flows.photo_batch(corpus / "exif" / "DSCN0010.jpg", 6, tag="outing"):
+        item, _ = upload_file(owner, data, name)
+        pipeline.media_analyze(item.pk)  # here: no worker of the ingest or analysis queue runs
+    monkeypatch.setattr(feed, "enqueue", lambda *args: None)  # the broker loses the renders' messages
+    monkeypatch.setattr(consent_export, "enqueue", lambda *args: None)  # and the export's
+    lost = feed.suggestions_refresh(owner.pk).created
+    export, _ = consent_export.export_request(owner)
+    monkeypatch.undo()
+    assert lost and not any(suggestion.asset for suggestion in lost)
+
+    worker_pool.stop()  # no worker of every queue: only the render queue's is running
+    renderer = worker_pool.start(name="render-only", beat=False, queues=[queue.queue_name("render")])
+    try:
+        later = timezone.now() + timedelta(minutes=20)
+        assert sorted(feed.suggestions_requeue_unrendered(now=later)) == sorted(s.pk for s in lost)
+        assert consent_export.exports_sweep(now=later)["requeued"] == 1
+
+        def done():
+            rendered = Suggestion.objects.filter(pk__in=[s.pk for s in lost]).exclude(asset="").count()
+            return rendered == len(lost) and Export.objects.get(pk=export.pk).status == Export.Status.READY
+
+        wait_until(done, 180, "the render-only worker to render the suggestions and build the export")
+    finally:
+        renderer.stop()
+    assets = set(Suggestion.objects.filter(pk__in=[s.pk for s in lost]).values_list("asset", flat=True))
+    stored = set(bucket.keys(user_prefix(owner.pk)))
+    assert assets <= stored
+    assert Export.objects.get(pk=export.pk).file.name in set(bucket.keys(""))

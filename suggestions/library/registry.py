@@ -40,7 +40,13 @@ def stage_register(*stages):
             STAGES.append(stage)
 
 
+# The ledger's record of each pass being done (suggestions.library.pipeline).
+PASS_TITLES = {f"pass_{INGEST}": "First pass", f"pass_{ANALYSIS}": "Second pass"}
+
+
 def stage_title(name):
+    if name in PASS_TITLES:
+        return PASS_TITLES[name]
     return next((stage.title for stage in STAGES if stage.name == name), name.replace("_", " ").capitalize())
 
 
