@@ -97,7 +97,7 @@ def test_a_backfill_never_delays_another_persons_new_photos_beyond_the_items_in_
     assert started[15:17] == old[::-1][5:7]
 
 
-def test_an_analysis_turn_takes_waiting_ingest_work_first_and_is_queued_again(monkeypatch):
+def test_an_analysis_turn_gives_way_to_waiting_ingest_work_and_is_queued_again(monkeypatch):
     owner = UserFactory()
     grant(owner, "library")
     ingested = MediaItemFactory(owner=owner, status=MediaItem.Status.PROCESSING, analysis_pass=MediaItem.Pass.INGEST)
@@ -105,12 +105,16 @@ def test_an_analysis_turn_takes_waiting_ingest_work_first_and_is_queued_again(mo
     done, queued = [], []
     monkeypatch.setattr(pipeline, "media_pass", lambda item, pass_name: done.append((item.pk, pass_name)))
     monkeypatch.setattr(pipeline, "enqueue", lambda *args: queued.append(args))
+    monkeypatch.setattr(queue, "backlog", lambda kind=None: 1)  # the ingest turn is queued
     tasks.analyze_next()
-    assert done == [(waiting, registry.INGEST)] and queued == [(pipeline.ANALYZE_NEXT,)]
+    assert done == [] and queued == [(pipeline.ANALYZE_NEXT,)]
+    monkeypatch.setattr(queue, "backlog", lambda kind=None: 0)  # its message was lost: take its work
+    tasks.analyze_next()
+    assert done == [(waiting, registry.INGEST)] and len(queued) == 2
     monkeypatch.setattr(queue, "consumes", lambda kind: kind != registry.INGEST)  # `make worker QUEUES=analysis`
     MediaItem.objects.filter(pk=waiting).update(status=MediaItem.Status.UPLOADED, lease_expires_at=None)
     tasks.analyze_next()
-    assert done[-1] == (ingested.pk, registry.ANALYSIS)
+    assert done[-1] == (ingested.pk, registry.ANALYSIS) and len(queued) == 2
 
 
 def test_an_item_is_used_for_time_and_place_after_the_first_pass_and_analysed_after_the_second(user, corpus):

@@ -247,15 +247,17 @@ def skip_detail(scope_key):
 def media_next(pass_name, now=None):
     """Start the next item of `pass_name` by the fair rule and run the pass; the item, or None.
 
-    Each queued message is a turn, not an item: whichever item is due takes it. A worker that
-    also consumes the ingest queue spends an analysis turn on waiting ingest work first (and
-    queues the turn again), so a large upload is all dated and placed before faces are looked for.
+    Each queued message is a turn, not an item: whichever item is due takes it. In a worker that
+    also consumes the ingest queue, the first pass goes first, so a large upload is all dated and
+    placed before faces are looked for: an analysis turn that finds ingest work waiting queues
+    itself again and gives way to the ingest turns queued for that work (or, when none is queued,
+    their messages lost, does the ingest work itself).
     """
-    if pass_name == registry.ANALYSIS and queue.consumes(registry.INGEST):
-        item = _next_claimed(registry.INGEST, now)
-        if item is not None:
-            enqueue(ANALYZE_NEXT)
-            return media_pass(item, registry.INGEST)
+    if pass_name == registry.ANALYSIS and queue.consumes(registry.INGEST) and fair_next(registry.INGEST, now):
+        enqueue(ANALYZE_NEXT)
+        if queue.backlog(registry.INGEST):
+            return None
+        pass_name = registry.INGEST
     item = _next_claimed(pass_name, now)
     return None if item is None else media_pass(item, pass_name)
 
