@@ -1,7 +1,7 @@
 """How soon the first trip or "on this day" appears after a large first upload, and what the
 whole analysis costs against the floor.
 
-    nice .venv/bin/python bench/first_suggestions.py [--photos 1000] [--bases 50]
+    nice .venv/bin/python bench/first_suggestions.py [--photos 1000] [--bases 20]
 
 The default engine in a fresh folder (SQLite, local private storage, the filesystem broker),
 with real Celery workers and beat as `make run` starts them, except that collages and recaps
@@ -173,7 +173,7 @@ def settled(user, ids):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--photos", type=int, default=1000)
-    parser.add_argument("--bases", type=int, default=50)
+    parser.add_argument("--bases", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=2)
     args = parser.parse_args()
 

@@ -192,7 +192,7 @@ def test_a_lost_render_and_a_lost_export_are_queued_again_for_a_worker_of_the_re
 
     owner = UserFactory()
     grant(owner, "library", "time", "location")
-    for name, data in flows.photo_batch(corpus / "exif" / "DSCN0010.jpg", 6, tag="outing"):
+    for name, data in flows.photo_batch(corpus / "exif" / "DSCN0010.jpg", 8, tag="outing"):
         item, _ = upload_file(owner, data, name)
         pipeline.media_analyze(item.pk)  # here: no worker of the ingest or analysis queue runs
     monkeypatch.setattr(feed, "enqueue", lambda *args: None)  # the broker loses the renders' messages

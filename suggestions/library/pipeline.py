@@ -34,9 +34,10 @@ class MediaSource:
     `side` is the long side the stages will need: decode_side() when faces are looked for,
     far less otherwise (a decode's cost grows with its pixels)."""
 
-    def __init__(self, item, side=None):
+    def __init__(self, item, side=None, stored_preview=False):
         self.item = item
         self.side = side or decode_side()
+        self.stored_preview = stored_preview
         self._file = None
         self._image = None
         self._decoded = None
@@ -84,6 +85,11 @@ class MediaSource:
     def preview(self):
         """The large preview's pixels (THUMB_LARGE on the long side), made once for every stage
         that works at preview size or less."""
+        if self._preview is None and self.stored_preview and self.item.thumb_large:
+            # The second pass reads the preview the first one stored (its pixels, as displayed):
+            # decoding 1280 px costs a fraction of resampling a full decode down to it again.
+            with default_storage.open(self.item.thumb_large.name, "rb") as file:
+                self._preview = images.decode(images.open_image(file, settings.MAX_IMAGE_PIXELS), images.THUMB_LARGE)
         if self._preview is None:
             self._preview = images.preview(self.decoded())
         return self._preview
@@ -115,7 +121,9 @@ def decode_side():
 def source_for(item, grants, pass_name=None):
     """A MediaSource that decodes only as many pixels as the stages in force need."""
     faces_run = scopes.FACES in grants and pass_name in (None, registry.ANALYSIS)
-    return MediaSource(item, decode_side() if faces_run else images.THUMB_LARGE)
+    return MediaSource(
+        item, decode_side() if faces_run else images.THUMB_LARGE, stored_preview=pass_name == registry.ANALYSIS
+    )
 
 
 class MediaGone(Exception):
