@@ -155,6 +155,10 @@ def floor_cpu_per_photo(photos, processes):
         return (cpu(children) - before) / len(photos)
 
 
+def load():
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
 def last_refresh(user):
     from suggestions.models import SuggestionRefresh
 
@@ -186,7 +190,8 @@ def main():
     from rollweb.queue import queue_name
     from suggestions.models import MediaItem, ProcessingRecord
 
-    print(f"rollweb first suggestions · {os.cpu_count()} cores · work folder {throughput.WORK}", flush=True)
+    print(f"rollweb first suggestions · {os.cpu_count()} cores · load average {load()} · work folder {throughput.WORK}",
+          flush=True)
     call_command("migrate", verbosity=0)
     user = User.objects.create_user("bench", password="bench-only-password")
     scopes_grant(user, ORDER, notice_version=notice_version(), method=Method.WEB, biometric_confirmed=True)
@@ -221,7 +226,7 @@ def main():
         first_upload = timezone.now()
         ids = [upload(client, name, data) for name, data in photos]
         last_upload = timezone.now()
-        print(f"uploads took {(last_upload - first_upload).total_seconds():.1f} s", flush=True)
+        print(f"uploads took {(last_upload - first_upload).total_seconds():.1f} s (load average {load()})", flush=True)
         refreshes = set()
         while first_suggestion(user) is None and not settled(user, ids):
             refreshes.add(last_refresh(user))
@@ -260,6 +265,7 @@ def main():
           f"suggestion refreshes), the floor {floor_cpu:.3f} (its {len(bases)} distinct photos twice, in "
           f"{args.concurrency} processes, measured after the run): "
           f"{per_photo / floor_cpu:.2f}x the floor  (target <= 1.1)")
+    print(f"load average at the end: {load()}")
 
 
 if __name__ == "__main__":
