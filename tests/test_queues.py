@@ -2,7 +2,7 @@
 
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -180,24 +180,23 @@ def test_the_sweeper_queues_lost_turns_of_each_pass(user, monkeypatch):
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_a_lost_render_and_a_lost_export_are_queued_again_for_a_worker_of_the_render_queue(
-    worker_pool, bucket, corpus, monkeypatch
+    worker_pool, bucket, monkeypatch
 ):
     from consent import export as consent_export
     from consent.models import Export
     from suggestions.feed import services as feed
     from suggestions.models import Suggestion, user_prefix
 
-    from . import flows
+    from .crafted import pictured
     from .services import wait_until
 
     owner = UserFactory()
     grant(owner, "library", "time", "location")
-    for name, data in flows.photo_batch(corpus / "exif" / "DSCN0010.jpg", 8, tag="outing"):
-        item, _ = upload_file(owner, data, name)
-        pipeline.media_analyze(item.pk)  # here: no worker of the ingest or analysis queue runs
+    for n in range(8):  # an afternoon out: analysed photos whose previews are in the bucket
+        pictured(owner, datetime(2024, 6, 15, 14, 0) + timedelta(minutes=20 * n), where="brighton")
     monkeypatch.setattr(feed, "enqueue", lambda *args: None)  # the broker loses the renders' messages
     monkeypatch.setattr(consent_export, "enqueue", lambda *args: None)  # and the export's
-    lost = feed.suggestions_refresh(owner.pk).created
+    lost = feed.suggestions_refresh(owner.pk, today=date(2024, 6, 20)).created
     export, _ = consent_export.export_request(owner)
     monkeypatch.undo()
     assert lost and not any(suggestion.asset for suggestion in lost)
@@ -220,3 +219,17 @@ def test_a_lost_render_and_a_lost_export_are_queued_again_for_a_worker_of_the_re
     stored = set(bucket.keys(user_prefix(owner.pk)))
     assert assets <= stored
     assert Export.objects.get(pk=export.pk).file.name in set(bucket.keys(""))
+
+
+def test_consent_is_checked_when_each_pass_runs(user, corpus):
+    from consent.models import Method
+    from consent.services import scopes_revoke
+
+    grant(user, "library", "time", "location", "faces", "themes")
+    item, _ = upload_file(user, corpus / "faces" / "kit_with_rose.jpg")
+    pipeline.media_pass(pipeline.media_claim(item.pk), registry.INGEST)
+    scopes_revoke(user, ["faces"], method=Method.WEB)  # between the two passes
+    done = pipeline.media_pass(pipeline.media_claim(item.pk), registry.ANALYSIS)
+    assert done.status == "analyzed" and not done.faces.exists()
+    outcomes = {record.stage: record.outcome for record in done.ledger.all()}
+    assert outcomes["faces"] == "skipped" and outcomes["themes"] == "done" and outcomes["places"] == "done"
