@@ -66,8 +66,12 @@ serve-prod: install
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	exec gunicorn rollweb.wsgi --bind $(HOST):$(PORT) --workers $${WEB_WORKERS:-4} --timeout 300
 
+# QUEUES: the kinds of work this worker takes (ingest, analysis, render, erase; default all),
+# e.g. `make worker QUEUES=analysis WORKER_CONCURRENCY=8` on a machine of its own.
+QUEUES ?= all
 worker: install
-	exec celery -A rollweb worker --concurrency $${WORKER_CONCURRENCY:-2} --loglevel INFO
+	@queues="$$($(PY) -m rollweb.queue $(QUEUES))" && \
+	exec celery -A rollweb worker --queues "$$queues" --concurrency $${WORKER_CONCURRENCY:-2} --loglevel INFO
 
 # Production: exactly one beat per deployment (the sweeper that re-queues lost and stuck items).
 beat: install

@@ -13,6 +13,9 @@ import environ
 from celery.schedules import crontab
 from botocore.config import Config as BotoConfig
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
+
+from rollweb.queue import QUEUE_KINDS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -318,6 +321,13 @@ if WORKER_SILENT_SECONDS <= WORKER_HEARTBEAT_SECONDS:
     )
 # Several deployments (or test runs) can share one broker, each on its own queue.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+# Each task goes to its kind's queue (rollweb/queue.py TASK_KINDS); a worker started without -Q
+# (`make run`, the Procfile) consumes all of them, `make worker QUEUES=analysis` some.
+CELERY_TASK_ROUTES = ("rollweb.queue.route",)
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name)
+    for name in [CELERY_TASK_DEFAULT_QUEUE, *(f"{CELERY_TASK_DEFAULT_QUEUE}.{kind}" for kind in QUEUE_KINDS)]
+]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -13,12 +13,23 @@ from rollweb.queue import enqueue
 from .analysis import faces, location
 from .edits import services as edits
 from .feed import render as feed_render, services as feed
-from .library import backfill, pipeline, resumable, services as library
+from .library import backfill, pipeline, registry, resumable, services as library
 from .people import selectors as people_selectors, services as people
+
+
+@shared_task(name="suggestions.tasks.ingest_next")
+def ingest_next():
+    pipeline.media_next(registry.INGEST)
+
+
+@shared_task(name="suggestions.tasks.analyze_next")
+def analyze_next():
+    pipeline.media_next(registry.ANALYSIS)
 
 
 @shared_task(name="suggestions.tasks.analyze_media")
 def analyze_media(item_id):
+    """Messages queued before the two passes: every pass of that item at once."""
     pipeline.media_analyze(item_id)
 
 

@@ -34,6 +34,7 @@ class MediaItemFactory(factory.django.DjangoModelFactory):
     owner = factory.SubFactory(UserFactory)
     kind = MediaItem.Kind.PHOTO
     status = MediaItem.Status.ANALYZED
+    analysis_pass = MediaItem.Pass.ANALYSIS
     original = factory.LazyAttribute(lambda o: f"users/{o.owner.pk}/originals/{uuid.uuid4().hex}.jpg")
     sha256 = factory.LazyFunction(lambda: uuid.uuid4().hex * 2)
     original_name = factory.Sequence(lambda n: f"IMG_{n:04d}.jpg")

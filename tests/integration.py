@@ -199,8 +199,10 @@ class Workers:
         self.env = env
         self.current = None
 
-    def start(self, name="worker", beat=True, concurrency=2):
-        service = services.celery_worker(self.env, LOGS, name=name, concurrency=concurrency, beat=beat).start()
+    def start(self, name="worker", beat=True, concurrency=2, queues=None):
+        service = services.celery_worker(
+            self.env, LOGS, name=name, concurrency=concurrency, beat=beat, queues=queues
+        ).start()
         services.wait_until(lambda: "ready." in service.log_tail(200) or not service.alive(), 60, f"{name} to start")
         assert service.alive(), f"{name} exited:\n{service.log_tail()}"
         return service

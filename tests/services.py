@@ -186,10 +186,13 @@ def redis_server(port, log_dir):
     return Service(f"redis-{port}", argv, log_dir, grace=5)
 
 
-def celery_worker(env, log_dir, name="worker", concurrency=2, beat=False):
+def celery_worker(env, log_dir, name="worker", concurrency=2, beat=False, queues=None):
+    """A worker as the Procfile starts it (every queue), or as `make worker QUEUES=…` does."""
     argv = [BIN / "celery", "-A", "rollweb", "worker", "--concurrency", concurrency, "--pool", "prefork",
             "--hostname", f"{name}-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
             "--loglevel", "INFO"]
+    if queues:
+        argv += ["--queues", ",".join(queues)]
     if beat:
         argv += ["--beat", "--schedule", Path(log_dir) / f"{name}-beat-schedule"]
     return Service(name, argv, log_dir, env=env, grace=15)

@@ -221,7 +221,7 @@ def test_detail_summarises_the_analysis(user, api, analyzed):
     assert CONTRACT_FIELDS <= set(body)
     assert {entry["stage"]: entry["outcome"] for entry in body["analysis"]} == {
         "store": "done", "display": "done", "capture_time": "done", "gps": "done", "places": "done",
-        "themes": "skipped", "faces": "skipped",
+        "themes": "skipped", "faces": "skipped", "pass_ingest": "done", "pass_analysis": "done",
     }
     assert body["original_url"].endswith(f"/api/v1/media/{analyzed.pk}/original/")
     assert body["ledger_url"].endswith(f"/api/v1/media/{analyzed.pk}/ledger/")

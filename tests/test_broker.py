@@ -213,3 +213,28 @@ def test_a_reader_takes_back_the_messages_of_a_dead_reader_only(tmp_path, name):
         message.ack()
         queue.close()
     assert in_flight(tmp_path) == []
+
+
+def test_queues_of_every_kind_share_the_folder_and_keep_their_own_messages(tmp_path, name):
+    """The queues of rollweb/queue.py are `<CELERY_QUEUE>.<kind>`: names with dots, one folder."""
+    kinds = ("ingest", "analysis", "render", "erase")
+    with connection(tmp_path) as conn:
+        queues = {kind: conn.SimpleQueue(f"{name}.{kind}") for kind in kinds}
+        for kind, queue in queues.items():
+            for n in range(kinds.index(kind) + 1):
+                queue.put({"kind": kind, "n": n})
+        assert {kind: queue.qsize() for kind, queue in queues.items()} == {"ingest": 1, "analysis": 2, "render": 3, "erase": 4}
+        taken = [queues["render"].get(timeout=2) for _ in range(3)]
+        assert [(m.payload["kind"], m.payload["n"]) for m in taken] == [("render", 0), ("render", 1), ("render", 2)]
+        taken[0].ack()
+        held = queues["analysis"].get(timeout=2)  # unacknowledged when the reader closes
+        assert held.payload == {"kind": "analysis", "n": 0}
+        for queue in queues.values():
+            queue.close()
+    with connection(tmp_path) as conn:
+        queues = {kind: conn.SimpleQueue(f"{name}.{kind}") for kind in kinds}
+        # What the closed reader held went back to its own queue, and nothing else moved.
+        assert {kind: queue.qsize() for kind, queue in queues.items()} == {"ingest": 1, "analysis": 2, "render": 2, "erase": 4}
+        assert queues["ingest"].get(timeout=2).payload == {"kind": "ingest", "n": 0}
+        for queue in queues.values():
+            queue.close()

@@ -31,7 +31,7 @@ def test_library_alone_reads_no_time_gps_or_camera(user, corpus):
     assert item.latitude is None and item.longitude is None
     assert stage_outcomes(item) == {
         "store": "done", "display": "done", "capture_time": "skipped", "gps": "skipped", "places": "skipped",
-        "themes": "skipped", "faces": "skipped",
+        "pass_ingest": "done", "themes": "skipped", "faces": "skipped", "pass_analysis": "done",
     }
     skipped = ProcessingRecord.objects.get(media=item, stage="gps")
     assert skipped.detail == "Skipped: no consent to “Use where photos were taken”."
@@ -256,7 +256,7 @@ def test_sweeper_leaves_waiting_items_alone_while_the_queue_has_work(user, monke
     stuck, _ = upload_file(user, jpeg_bytes(color=(3, 2, 1)))
     MediaItem.objects.filter(pk=waiting.pk).update(updated_at=dj_timezone.now() - timedelta(minutes=5))
     MediaItem.objects.filter(pk=stuck.pk).update(status="processing", lease_expires_at=dj_timezone.now() - timedelta(seconds=1))
-    monkeypatch.setattr(queue, "backlog", lambda: 250)
+    monkeypatch.setattr(queue, "backlog", lambda kind=None: 250)
     assert services.media_requeue_stuck() == [stuck.pk]
     assert MediaItem.objects.get(pk=waiting.pk).status == "uploaded"
 

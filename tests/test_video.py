@@ -60,6 +60,7 @@ def test_the_corpus_clip(user, corpus, manifest, stored_files):
     outcomes = {r.stage: r.outcome for r in ProcessingRecord.objects.filter(media=item)}
     assert outcomes == {
         "store": "done", "display": "done", "capture_time": "done", "gps": "done", "places": "done", "faces": "done",
+        "pass_ingest": "done", "pass_analysis": "done",
     }
     assert "sampled across the video" in ProcessingRecord.objects.get(media=item, stage="faces").detail
 

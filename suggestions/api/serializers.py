@@ -110,16 +110,16 @@ class MediaItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = MediaItem
         fields = [
-            "id", "kind", "status", "failure_reason", "sha256", "original_name", "mime", "bytes", "width",
-            "height", "duration_s", "captured_at", "camera", "location", "faces", "thumbnail_url",
+            "id", "kind", "status", "analysis_pass", "failure_reason", "sha256", "original_name", "mime", "bytes",
+            "width", "height", "duration_s", "captured_at", "camera", "location", "faces", "thumbnail_url",
             "device_asset_id", "automatic", "created_at",
         ]
         read_only_fields = fields
 
     # What the representation reads: a list query loads only these columns.
     columns = [
-        "id", "kind", "status", "failure_reason", "sha256", "original_name", "mime", "bytes", "width", "height",
-        "duration_s", "captured_at", "captured_offset", "camera", "latitude", "longitude", "place",
+        "id", "kind", "status", "analysis_pass", "failure_reason", "sha256", "original_name", "mime", "bytes",
+        "width", "height", "duration_s", "captured_at", "captured_offset", "camera", "latitude", "longitude", "place",
         "country_code", "thumb_small", "device_asset_id", "automatic", "created_at",
     ]
 
@@ -133,6 +133,7 @@ class MediaItemSerializer(serializers.ModelSerializer):
             "id": row["id"],
             "kind": row["kind"],
             "status": row["status"],
+            "analysis_pass": row["analysis_pass"],
             "failure_reason": row["failure_reason"],
             "sha256": row["sha256"],
             "original_name": row["original_name"],

@@ -174,8 +174,10 @@ def review_years_asked(owner_id):
 
 def _photos(owner_id, scopes, left_out=frozenset()):
     use_time, use_place, use_themes = TIME in scopes, LOCATION in scopes, THEMES in scopes
+    # Usable once the first pass (previews, time, places) is done; faces and themes may follow.
     rows = MediaItem.objects.filter(
-        owner_id=owner_id, kind=MediaItem.Kind.PHOTO, status=MediaItem.Status.ANALYZED
+        Q(status=MediaItem.Status.ANALYZED) | Q(status=MediaItem.Status.PROCESSING, analysis_pass=MediaItem.Pass.INGEST),
+        owner_id=owner_id, kind=MediaItem.Kind.PHOTO,
     ).exclude(thumb_large="").exclude(width=None).annotate(captured_text=Cast("captured_at", CharField())).values_list(
         "id", "width", "height", "captured_text", "captured_offset", "latitude", "longitude", "place", "region",
         "country_code", "quality", "phash", "burst", "best_shot", "enhancement", "night", "indoor",

@@ -131,7 +131,7 @@ def _store(user_id, drafts, library):
     return created
 
 
-def suggestions_refresh_soon(user_id, now=None):
+def suggestions_refresh_soon(user_id, now=None, wait=None):
     """Ask for a refresh SUGGESTIONS_DEBOUNCE_SECONDS from now, unless one is already waiting: a
     batch of analysed photos leads to one refresh, not one per photo.
 
@@ -146,7 +146,7 @@ def suggestions_refresh_soon(user_id, now=None):
                 SuggestionRefresh.objects.create(owner_id=user_id)
         except IntegrityError:
             pass
-    due = now + timedelta(seconds=settings.SUGGESTIONS_DEBOUNCE_SECONDS)
+    due = now + timedelta(seconds=settings.SUGGESTIONS_DEBOUNCE_SECONDS if wait is None else wait)
     # A running refresh's lease ends later than `due`: it may have read the library before this
     # change, so the next refresh is due as usual rather than when the lease ends.
     waiting = SuggestionRefresh.objects.filter(Q(due_at__isnull=True) | Q(due_at__gt=due), owner_id=user_id)
@@ -284,9 +284,11 @@ def suggestions_forget_media(item):
     suggestions_refresh_soon(item.owner_id)
 
 
-def refresh_soon_on(sender, owner_id, **kwargs):
-    """Receiver of the library's analysis_finished and people's people_changed."""
-    suggestions_refresh_soon(owner_id)
+def refresh_soon_on(sender, owner_id, drained=False, **kwargs):
+    """Receiver of the library's analysis_finished and people's people_changed. When a pass has
+    no more of the person's items to do (a batch is all dated and placed, or all analysed), the
+    refresh is due at once rather than after the debounce."""
+    suggestions_refresh_soon(owner_id, wait=0 if drained else None)
 
 
 def forget_media_on(sender, item, **kwargs):

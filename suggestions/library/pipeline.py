@@ -1,18 +1,22 @@
-"""Running the analysis pipeline: claim an item, open its original once, run every registered
-stage under its consent scope, record each in the item's ledger, and tell the features it is done."""
+"""Running the analysis pipeline: claim an item for a pass, open its original once, run that
+pass's registered stages under their consent scopes, record each in the item's ledger, and tell
+the features a pass is done. Items are taken fairly per person (fair_next), not in upload order."""
 
 import logging
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db.models import F
+from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from consent import scopes
 from consent.scopes import LIBRARY, SCOPES
-from consent.services import ScopeNotGranted, active_grants, scope_guard
+from consent.services import ScopeNotGranted, active_grants, library_holders, scope_guard
+from rollweb import queue
 from rollweb.leases import lease_claim
+from rollweb.queue import enqueue
 
 from ..analysis import UnreadableMedia, faces, images, metadata, video
 from ..models import MediaItem, ProcessingRecord
@@ -30,9 +34,10 @@ class MediaSource:
     `side` is the long side the stages will need: decode_side() when faces are looked for,
     far less otherwise (a decode's cost grows with its pixels)."""
 
-    def __init__(self, item, side=None):
+    def __init__(self, item, side=None, stored_preview=False):
         self.item = item
         self.side = side or decode_side()
+        self.stored_preview = stored_preview
         self._file = None
         self._image = None
         self._decoded = None
@@ -80,6 +85,11 @@ class MediaSource:
     def preview(self):
         """The large preview's pixels (THUMB_LARGE on the long side), made once for every stage
         that works at preview size or less."""
+        if self._preview is None and self.stored_preview and self.item.thumb_large:
+            # The second pass reads the preview the first one stored (its pixels, as displayed):
+            # decoding 1280 px costs a fraction of resampling a full decode down to it again.
+            with default_storage.open(self.item.thumb_large.name, "rb") as file:
+                self._preview = images.decode(images.open_image(file, settings.MAX_IMAGE_PIXELS), images.THUMB_LARGE)
         if self._preview is None:
             self._preview = images.preview(self.decoded())
         return self._preview
@@ -108,25 +118,52 @@ def decode_side():
     return max(images.THUMB_LARGE, faces.scan_limit(settings.FACE_MIN_FRACTION))
 
 
-def source_for(item, grants):
+def source_for(item, grants, pass_name=None):
     """A MediaSource that decodes only as many pixels as the stages in force need."""
-    return MediaSource(item, decode_side() if scopes.FACES in grants else images.THUMB_LARGE)
+    faces_run = scopes.FACES in grants and pass_name in (None, registry.ANALYSIS)
+    return MediaSource(
+        item, decode_side() if faces_run else images.THUMB_LARGE, stored_preview=pass_name == registry.ANALYSIS
+    )
 
 
 class MediaGone(Exception):
     """The item was deleted (or its library erased) while it was being analysed."""
 
 
-def media_claim(item_id, now=None):
-    """Claim an item for analysis; None if it is gone, done, or another worker holds it.
+INGEST_NEXT = "suggestions.tasks.ingest_next"
+ANALYZE_NEXT = "suggestions.tasks.analyze_next"
+NEXT_TASK = {registry.INGEST: INGEST_NEXT, registry.ANALYSIS: ANALYZE_NEXT}
+# The pass an item must have finished before each pass, and the one that follows it.
+BEFORE = {registry.INGEST: MediaItem.Pass.NONE, registry.ANALYSIS: MediaItem.Pass.INGEST}
+AFTER = {MediaItem.Pass.NONE: registry.INGEST, MediaItem.Pass.INGEST: registry.ANALYSIS}
+# Fairness looks at how many items of each person were started within this window.
+FAIR_WINDOW = timedelta(minutes=10)
 
-    A conditional UPDATE decides, so two deliveries of the same task never both work on it.
-    An item claimed MAX_ATTEMPTS times without finishing is marked failed instead.
+
+def claimable(pass_name, now):
+    """Items waiting for `pass_name`, or started on it by a worker whose lease ended."""
+    return Q(
+        status__in=(MediaItem.Status.UPLOADED, MediaItem.Status.PROCESSING), analysis_pass=BEFORE[pass_name]
+    ) & (Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
+
+
+def media_claim(item_id, now=None, pass_name=None):
+    """Claim an item for `pass_name` (default: its next pass); None if it is gone, done, or
+    another worker holds it.
+
+    A conditional UPDATE decides, so two deliveries never both work on it. An item claimed
+    MAX_ATTEMPTS times in one pass without finishing is marked failed instead.
     """
     now = now or timezone.now()
+    if pass_name is None:
+        done = MediaItem.objects.filter(pk=item_id).values_list("analysis_pass", flat=True).first()
+        pass_name = AFTER.get(done)
+        if pass_name is None:
+            return None
     claimed = lease_claim(
         MediaItem, item_id, statuses=(MediaItem.Status.UPLOADED, MediaItem.Status.PROCESSING, MediaItem.Status.FAILED),
         lease=timedelta(seconds=settings.PROCESSING_LEASE_SECONDS), max_attempts=MAX_ATTEMPTS, now=now,
+        claimable=claimable(pass_name, now), claimed=dict(claimed_at=now),
         gave_up=dict(
             failure_reason=f"Analysis did not finish after {MAX_ATTEMPTS} attempts. An operator can retry it.",
             analyzed_at=now,
@@ -135,6 +172,33 @@ def media_claim(item_id, now=None):
     if not claimed:
         return None
     return MediaItem.objects.filter(pk=item_id).first()
+
+
+def fair_next(pass_name, now=None):
+    """The id of the item `pass_name` should start next, or None.
+
+    Per person, fairly: the person with the least work (items started within FAIR_WINDOW plus
+    items waiting) goes first, so someone's ten new photos start before the rest of another's
+    20,000-item upload, and two large uploads take turns. Of that person's items, the newest
+    (by capture time, else upload time) first. People whose `library` consent is not in force are
+    left waiting.
+    """
+    now = now or timezone.now()
+    waiting = MediaItem.objects.filter(claimable(pass_name, now), owner_id__in=library_holders())
+    load = dict(waiting.order_by().values("owner_id").annotate(n=Count("id")).values_list("owner_id", "n"))
+    if not load:
+        return None
+    started = (
+        MediaItem.objects.filter(owner_id__in=list(load), claimed_at__gte=now - FAIR_WINDOW)
+        .order_by().values("owner_id").annotate(n=Count("id")).values_list("owner_id", "n")
+    )
+    for owner_id, count in started:
+        load[owner_id] += count
+    owner = min(load, key=lambda owner_id: (load[owner_id], owner_id))
+    return (
+        waiting.filter(owner_id=owner).order_by(Coalesce("captured_at", "created_at").desc(), "-id")
+        .values_list("pk", flat=True).first()
+    )
 
 
 def _finish(item, status, reason=""):
@@ -188,20 +252,57 @@ def skip_detail(scope_key):
     return f"Skipped: no consent to “{SCOPES[scope_key].title}”."
 
 
+def media_next(pass_name, now=None):
+    """Start the next item of `pass_name` by the fair rule and run the pass; the item, or None.
+
+    Each queued message is a turn, not an item: whichever item is due takes it. In a worker that
+    also consumes the ingest queue, the first pass goes first, so a large upload is all dated and
+    placed before faces are looked for: an analysis turn that finds ingest work waiting queues
+    itself again and gives way to the ingest turns queued for that work (or, when none is queued,
+    their messages lost, does the ingest work itself).
+    """
+    if pass_name == registry.ANALYSIS and queue.consumes(registry.INGEST) and fair_next(registry.INGEST, now):
+        enqueue(ANALYZE_NEXT)
+        if queue.backlog(registry.INGEST):
+            return None
+        pass_name = registry.INGEST
+    item = _next_claimed(pass_name, now)
+    return None if item is None else media_pass(item, pass_name)
+
+
+def _next_claimed(pass_name, now, tries=5):
+    for _ in range(tries):  # another worker may claim the same item first
+        item_id = fair_next(pass_name, now)
+        if item_id is None:
+            return None
+        item = media_claim(item_id, now, pass_name)
+        if item is not None:
+            return item
+    return None
+
+
 def media_analyze(item_id):
-    """Claim an item and run every stage for it. Safe to call twice for the same item."""
-    item = media_claim(item_id)
-    if item is None:
-        return None
-    source = source_for(item, active_grants(item.owner_id))
+    """Claim an item and run every pass it has not done yet. Safe to call twice for the same item."""
+    done = None
+    while (item := media_claim(item_id)) is not None:
+        done = media_pass(item, AFTER[item.analysis_pass])
+        if done is None or done.status != MediaItem.Status.PROCESSING:
+            break
+    return done
+
+
+def media_pass(item, pass_name):
+    """Run the stages of one pass on a claimed item. Safe to call twice for the same item."""
+    waiting = MediaItem.Status.UPLOADED if pass_name == registry.INGEST else MediaItem.Status.PROCESSING
+    source = source_for(item, active_grants(item.owner_id), pass_name)
     try:
-        for stage in registry.stages_for(item.kind):
+        for stage in registry.stages_for(item.kind, pass_name=pass_name):
             stage_run(item, stage, source)
     except MediaGone:
         # Deleted, or `library` is paused (its notice changed): then the item waits, unclaimed
         # and without spending an attempt, until the person agrees again and the sweeper finds it.
         MediaItem.objects.filter(pk=item.pk, status=MediaItem.Status.PROCESSING).update(
-            status=MediaItem.Status.UPLOADED, lease_expires_at=None, attempts=F("attempts") - 1
+            status=waiting, lease_expires_at=None, attempts=F("attempts") - 1
         )
         return None
     except UnreadableMedia as exc:
@@ -210,12 +311,38 @@ def media_analyze(item_id):
         # Possibly transient (database, storage): release the claim so the sweeper tries again;
         # after MAX_ATTEMPTS claims the item is marked failed rather than retried forever.
         MediaItem.objects.filter(pk=item.pk, status=MediaItem.Status.PROCESSING).update(
-            status=MediaItem.Status.UPLOADED, lease_expires_at=None
+            status=waiting, lease_expires_at=None
         )
         raise
     else:
-        _finish(item, MediaItem.Status.ANALYZED)
-        analysis_finished.send(sender=MediaItem, owner_id=item.owner_id)
+        _pass_done(item, pass_name)
     finally:
         source.close()
-    return MediaItem.objects.filter(pk=item_id).first()
+    return MediaItem.objects.filter(pk=item.pk).first()
+
+
+PASS_DETAIL = {
+    registry.INGEST: "First pass done: stored, previewed, dated and placed; the item is in the library and in "
+    "suggestions of time and place. Faces and themes follow in the second pass.",
+    registry.ANALYSIS: "Second pass done: faces and themes, as far as consent allows. Analysis is complete.",
+}
+
+
+def _pass_done(item, pass_name):
+    now = timezone.now()
+    fields = dict(analysis_pass=pass_name, lease_expires_at=None, attempts=0, updated_at=now)
+    if pass_name == registry.ANALYSIS:
+        fields.update(status=MediaItem.Status.ANALYZED, analyzed_at=now, failure_reason="")
+    if not MediaItem.objects.filter(pk=item.pk, status=MediaItem.Status.PROCESSING).update(**fields):
+        return
+    ProcessingRecord.objects.create(
+        media_id=item.pk, stage=f"pass_{pass_name}", outcome=ProcessingRecord.Outcome.DONE, scopes=[LIBRARY],
+        grant_ids=[], started_at=now, finished_at=now, detail=PASS_DETAIL[pass_name],
+    )
+    if pass_name == registry.INGEST:
+        enqueue(ANALYZE_NEXT)
+    drained = not MediaItem.objects.filter(
+        owner_id=item.owner_id, status__in=(MediaItem.Status.UPLOADED, MediaItem.Status.PROCESSING),
+        analysis_pass=BEFORE[pass_name],
+    ).exists()
+    analysis_finished.send(sender=MediaItem, owner_id=item.owner_id, pass_name=pass_name, drained=drained)

@@ -23,6 +23,7 @@ from ..analysis import UnreadableMedia, images
 from ..analysis.filetypes import HEAD_BYTES, HEIC, HEIF, SUPPORTED, carries_archive, sniff
 from ..analysis.heif import heif_complete
 from ..models import MediaItem, ProcessingRecord, Tombstone
+from . import pipeline
 from .bursts import burst_tidy
 from .home import home_refresh
 from .signals import media_deleted, media_deleting
@@ -30,7 +31,6 @@ from .signals import media_deleted, media_deleting
 logger = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
-ANALYZE_MEDIA = "suggestions.tasks.analyze_media"
 
 
 class UploadRefused(Exception):
@@ -161,7 +161,7 @@ def _item_keep(item, started, captured_hint):
         )
         if captured_hint is not None:
             _keep_capture_hint(item, captured_hint, held)
-        enqueue(ANALYZE_MEDIA, item.pk)
+        enqueue(pipeline.INGEST_NEXT)
 
 
 def _keep_capture_hint(item, hint, held):
@@ -200,34 +200,40 @@ def delete_files_quietly(names):
 
 
 def media_requeue_stuck(now=None):
-    """Re-queue items whose task was lost (never queued, or its worker died). Returns the ids.
+    """Queue again the turns of items whose task was lost (never queued, or its worker died), for
+    the pass each waits for. Returns the ids.
 
-    An item still waiting to be analysed counts as lost only while the queue is empty: during
+    An item still waiting for a pass counts as lost only while that pass's queue is empty: during
     a large sync thousands wait their turn, and queuing each again every sweep would only add
     work. Items of a person whose `library` consent is not in force are left waiting.
     """
     now = now or timezone.now()
     quiet = now - timedelta(seconds=settings.REQUEUE_AFTER_SECONDS)
-    lost = Q(status=MediaItem.Status.PROCESSING, lease_expires_at__lt=now)
-    if not queue.backlog():
-        lost |= Q(status=MediaItem.Status.UPLOADED, updated_at__lt=quiet)
-    ids = list(
-        MediaItem.objects.filter(lost, owner_id__in=library_holders())
-        .order_by("updated_at")
-        .values_list("pk", flat=True)[:1000]
-    )
-    for item_id in ids:
-        enqueue(ANALYZE_MEDIA, item_id)
+    ids = []
+    for pass_name, task in pipeline.NEXT_TASK.items():
+        waiting = pipeline.claimable(pass_name, now)
+        lost = waiting & Q(lease_expires_at__isnull=False)
+        if not queue.backlog(pass_name):
+            lost = waiting & (Q(lease_expires_at__isnull=False) | Q(updated_at__lt=quiet))
+        found = list(
+            MediaItem.objects.filter(lost, owner_id__in=library_holders())
+            .order_by("updated_at")
+            .values_list("pk", flat=True)[:1000]
+        )
+        for _ in found:
+            enqueue(task)
+        ids += found
     return ids
 
 
 def media_retry(item):
     """Analyse a failed item again from the start (the operators' "retry")."""
     updated = MediaItem.objects.filter(pk=item.pk, status=MediaItem.Status.FAILED).update(
-        status=MediaItem.Status.UPLOADED, failure_reason="", attempts=0, lease_expires_at=None
+        status=MediaItem.Status.UPLOADED, analysis_pass=MediaItem.Pass.NONE, failure_reason="", attempts=0,
+        lease_expires_at=None,
     )
     if updated:
-        enqueue(ANALYZE_MEDIA, item.pk)
+        enqueue(pipeline.INGEST_NEXT)
     return bool(updated)
 
 

@@ -14,7 +14,7 @@ from ..generators.text import join_words
 from ..models import MediaItem, derived_key
 from .bursts import burst_assign
 from .home import home_refresh
-from .registry import Stage
+from .registry import ANALYSIS, Stage
 
 
 @dataclass
@@ -212,5 +212,5 @@ STAGES = [
     Stage("gps", "GPS coordinates", scopes.LOCATION, PHOTO, compute_gps, write_gps),
     Stage("gps", "GPS coordinates", scopes.LOCATION, VIDEO, compute_video_gps, write_gps),
     Stage("places", "Places", scopes.LOCATION, BOTH, compute_places, write_places),
-    Stage("themes", "Quality and bursts", scopes.THEMES, PHOTO, compute_themes, write_themes),
+    Stage("themes", "Quality and bursts", scopes.THEMES, PHOTO, compute_themes, write_themes, ANALYSIS),
 ]

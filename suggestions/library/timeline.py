@@ -185,9 +185,11 @@ def _library_version(user, items):
     granted consent applied to what is stored) moves on: read from indexes, far cheaper than
     counting the months again."""
     added = items.order_by().aggregate(n=Count("id"), last=Max("id"))
-    analyzed = items.filter(status=MediaItem.Status.ANALYZED).count()
+    analyzed = items.exclude(analysis_pass=MediaItem.Pass.NONE).aggregate(
+        ingested=Count("id"), analyzed=Count("id", filter=Q(analysis_pass=MediaItem.Pass.ANALYSIS))
+    )
     backfilled = Backfill.objects.filter(owner=user).aggregate(n=Count("id"), done=Sum("done"))
-    return (added["n"], added["last"], analyzed, backfilled["n"], backfilled["done"])
+    return (added["n"], added["last"], analyzed["ingested"], analyzed["analyzed"], backfilled["n"], backfilled["done"])
 
 
 def month_counts(user, grants, status=None):

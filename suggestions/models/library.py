@@ -54,9 +54,21 @@ class MediaItem(models.Model):
         ANALYZED = "analyzed", "done"
         FAILED = "failed", "failed"
 
+    class Pass(models.TextChoices):
+        """Which pass of the pipeline is done (registry.PASSES); `status` is `analyzed` after both."""
+
+        NONE = "none", "none yet"
+        INGEST = registry.INGEST, "stored, dated and placed"
+        ANALYSIS = registry.ANALYSIS, "faces and themes too"
+
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="media_items")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED)
+    analysis_pass = models.CharField(
+        max_length=10, choices=Pass.choices, default=Pass.NONE,
+        help_text="the pass done: ingest (previews, time, places; usable for time and place suggestions), "
+        "then analysis (faces, themes; status is then analyzed)",
+    )
     failure_reason = models.CharField(max_length=300, blank=True)
 
     original = models.FileField(upload_to=original_key, max_length=255)
@@ -109,6 +121,7 @@ class MediaItem(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     analyzed_at = models.DateTimeField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="when a pass last started on it")
     attempts = models.PositiveSmallIntegerField(default=0)
 
     objects = MediaItemQuerySet.as_manager()
@@ -121,6 +134,8 @@ class MediaItem(models.Model):
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["status", "lease_expires_at"]),
             models.Index(fields=["owner", "captured_at"]),
+            # Fair claiming: who has had work started lately (suggestions.library.pipeline.fair_next).
+            models.Index(fields=["owner", "claimed_at"]),
             # The places the search box knows, read from the index alone.
             models.Index(fields=["owner", "place", "region"], name="media_places_idx"),
             # The timeline's order with consent to time (suggestions.library.timeline.sort_key).

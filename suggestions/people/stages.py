@@ -9,7 +9,7 @@ from consent import scopes
 
 from ..analysis import faces, images, video
 from ..library.pipeline import decode_side
-from ..library.registry import Stage
+from ..library.registry import ANALYSIS, Stage
 from ..models import MediaItem
 from .services import faces_store
 
@@ -65,6 +65,6 @@ def write_faces(item, result):
 
 
 STAGES = [
-    Stage("faces", "Faces and people", scopes.FACES, (MediaItem.Kind.PHOTO,), compute_faces, write_faces),
-    Stage("faces", "Faces and people", scopes.FACES, (MediaItem.Kind.VIDEO,), compute_video_faces, write_faces),
+    Stage("faces", "Faces and people", scopes.FACES, (MediaItem.Kind.PHOTO,), compute_faces, write_faces, ANALYSIS),
+    Stage("faces", "Faces and people", scopes.FACES, (MediaItem.Kind.VIDEO,), compute_video_faces, write_faces, ANALYSIS),
 ]
