@@ -2,15 +2,18 @@
 
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from . import scopes as scope_defs
-from .erasure import erase_scope
-from .models import ConsentEvent, ConsentRecord, Grant, Notice
+from .erasing import PENDING, erasure_request, pending_scopes
+from .erasure import erase_scope, erasure_is_large
+from .models import ConsentEvent, ConsentRecord, Erasure, Grant, Notice
 from .scopes import LIBRARY, ORDER, SCOPES
 from .signals import scopes_granted
 
@@ -66,6 +69,7 @@ class ScopeState:
 class Revocation:
     revoked: list
     erased: Counter
+    erasing: list = field(default_factory=list)  # scopes being erased in chunks by a worker
 
 
 def consent_record(user):
@@ -94,13 +98,20 @@ def active_grants(user_id, now=None):
             grants[grant.scope] = grant
     if LIBRARY not in grants:
         return {}
-    return grants
+    erasing = pending_scopes(user_id)
+    if LIBRARY in erasing or Erasure.ACCOUNT in erasing:
+        return {}
+    return {key: grant for key, grant in grants.items() if key not in erasing}
 
 
 def library_holders(now=None):
     """The ids of the people whose `library` consent is in force, as a subquery for filters."""
-    return Grant.objects.current(now).filter(scope=LIBRARY, notice_version=SCOPES[LIBRARY].notice_version).values(
-        "record__user_id"
+    erasing = Erasure.objects.filter(record=OuterRef("record"), scope__in=(LIBRARY, Erasure.ACCOUNT), status__in=PENDING)
+    return (
+        Grant.objects.current(now)
+        .filter(scope=LIBRARY, notice_version=SCOPES[LIBRARY].notice_version)
+        .filter(~Exists(erasing))
+        .values("record__user_id")
     )
 
 
@@ -110,14 +121,17 @@ def scope_granted(user_id, scope_key):
 
 def consent_state(user):
     open_grants = {g.scope: g for g in Grant.objects.current().filter(record__user=user)}
+    erasing = pending_scopes(user.pk)
     library_in_force = (
         LIBRARY in open_grants and open_grants[LIBRARY].notice_version == SCOPES[LIBRARY].notice_version
+        and LIBRARY not in erasing
     )
     states = []
     for key in ORDER:
         grant = open_grants.get(key)
         paused = grant is not None and (
             grant.notice_version != SCOPES[key].notice_version or (key != LIBRARY and not library_in_force)
+            or key in erasing
         )
         states.append(ScopeState(scope=SCOPES[key], grant=grant, paused=paused))
     return states
@@ -230,13 +244,15 @@ def scopes_revoke(user, keys, *, method, reason=ConsentEvent.Kind.REVOKE, detail
 
     Withdrawing `library` withdraws every scope, since each needs it. Erasers run even for a
     scope that was not in force (paused or expired), so nothing derived under it survives.
+    A scope with more than ERASE_INLINE_ITEMS items to erase is recorded as an erasure for the
+    `erase` queue instead (consent/erasing.py); it is out of force from this transaction on.
     """
     keys = _validate_keys(keys)
     if LIBRARY in keys:
         keys = list(ORDER)
     now = now or timezone.now()
     end_reason = Grant.EndReason.EXPIRED if reason == ConsentEvent.Kind.EXPIRE else Grant.EndReason.REVOKED
-    revoked, erased = [], Counter()
+    revoked, erased, erasing = [], Counter(), []
     with transaction.atomic():
         record = _locked_record(user)
         # Library last: the other erasers still find the rows they count.
@@ -257,6 +273,10 @@ def scopes_revoke(user, keys, *, method, reason=ConsentEvent.Kind.REVOKE, detail
                     detail=detail,
                 )
                 revoked.append(key)
+            if erasure_is_large(user, key, settings.ERASE_INLINE_ITEMS):
+                erasure_request(record, key, method=method, receipt_id=grant.receipt_id if grant else None)
+                erasing.append(key)
+                continue
             counts = erase_scope(user, key)
             if grant is not None or counts:
                 ConsentEvent.objects.create(
@@ -269,7 +289,7 @@ def scopes_revoke(user, keys, *, method, reason=ConsentEvent.Kind.REVOKE, detail
                     counts=dict(counts),
                 )
             erased.update(counts)
-    return Revocation(revoked=[key for key in ORDER if key in revoked], erased=erased)
+    return Revocation(revoked=[key for key in ORDER if key in revoked], erased=erased, erasing=erasing)
 
 
 @contextmanager

@@ -54,11 +54,19 @@ def _send(task_name, args, kwargs):
         logger.warning("could not queue %s%s; it will be queued again", task_name, args, exc_info=True)
 
 
-def backlog():
-    """How many tasks wait in the queue, or None when the broker cannot be asked."""
+def backlog(queue=None):
+    """How many tasks wait in a queue (the default one unless named), or None when the broker
+    cannot be asked."""
     try:
         with app.connection_for_write() as conn:
-            declared = conn.default_channel.queue_declare(queue=settings.CELERY_TASK_DEFAULT_QUEUE, passive=True)
+            declared = conn.default_channel.queue_declare(
+                queue=queue or settings.CELERY_TASK_DEFAULT_QUEUE, passive=True
+            )
             return declared.message_count
     except Exception:
         return None
+
+
+def backlogs():
+    """Tasks waiting per queue kind (None where the broker cannot say, e.g. a queue never declared)."""
+    return {kind: backlog(queue_name(kind)) for kind in QUEUE_KINDS}

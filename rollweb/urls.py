@@ -17,6 +17,7 @@ urlpatterns = [
     path("s/", include(pages.share)),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", views.metrics, name="metrics"),
     path("api/v1/auth/", include("rollweb.api_auth_urls")),
     path("api/v1/", include("consent.api.urls")),
     path("api/v1/", include("suggestions.api.urls")),

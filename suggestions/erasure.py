@@ -26,6 +26,7 @@ from .models import (
     Suggestion,
     SuggestionRefresh,
     Tombstone,
+    face_crop_key,
     user_prefix,
 )
 
@@ -82,7 +83,7 @@ def _filled(scope):
 
 
 def _reset_fields(user, scope):
-    MediaItem.objects.filter(owner=user).update(**_defaults(scope))
+    MediaItem.objects.filter(owner=user).filter(_filled(scope)).update(**_defaults(scope))
 
 
 def _erased_detail(scope):
@@ -160,6 +161,61 @@ def erase_faces(user):
     counts["files"] += delete_files(files_under(f"{user_prefix(user.pk)}faces/"))
     counts.update(_forget(user, scopes.FACES))
     return counts
+
+
+def media_batches(user, after, limit):
+    """The person's item ids above `after`, in order: the chunks a large erasure walks."""
+    items = MediaItem.objects.filter(owner=user)
+    if after is not None:
+        items = items.filter(pk__gt=after)
+    return list(items.order_by("pk").values_list("pk", flat=True)[:limit])
+
+
+def _chunk_ledger(user, scope, ids):
+    return _ledger_of(user, scope).filter(media_id__in=ids).update(detail=_erased_detail(scope))
+
+
+def library_chunk(user, ids):
+    """Delete a chunk of items with their rows; their stored files are deleted after the commit."""
+    items = MediaItem.objects.filter(owner=user, pk__in=ids)
+    listed = items.only("original", "thumb_small", "thumb_large", "kind", "owner").prefetch_related("renditions")
+    names = [name for item in listed for name in item.stored_files()]
+    counts = Counter(faces=Face.objects.filter(media__in=ids).count())
+    Person.objects.filter(owner=user, cover_face__media__in=ids).update(cover_face=None)
+    counts["media"] = items.delete()[1].get(MediaItem._meta.label, 0)
+    return counts, names
+
+
+def faces_chunk(user, ids):
+    faces = Face.objects.filter(media__owner=user, media__in=ids)
+    names = [face_crop_key(user.pk, pk) for pk in faces.filter(media__kind=MediaItem.Kind.VIDEO).values_list("pk", flat=True)]
+    Person.objects.filter(owner=user, cover_face__in=faces).update(cover_face=None)
+    counts = Counter(faces=faces.delete()[1].get(Face._meta.label, 0))
+    _chunk_ledger(user, scopes.FACES, ids)
+    return counts, names
+
+
+def _fields_chunk(scope, measures):
+    def chunk(user, ids):
+        items = MediaItem.objects.filter(owner=user, pk__in=ids)
+        counts = Counter({key: measure(items) for key, measure in measures.items()})
+        items.filter(_filled(scope)).update(**_defaults(scope))
+        _chunk_ledger(user, scope, ids)
+        return counts, []
+
+    return chunk
+
+
+CHUNKS = {
+    scopes.LIBRARY: library_chunk,
+    scopes.FACES: faces_chunk,
+    scopes.TIME: _fields_chunk(scopes.TIME, {"capture_times": lambda items: items.filter(captured_at__isnull=False).count()}),
+    scopes.LOCATION: _fields_chunk(scopes.LOCATION, {
+        "locations": lambda items: items.filter(latitude__isnull=False).count(),
+        "places": lambda items: items.exclude(place="").count(),
+    }),
+    scopes.THEMES: _fields_chunk(scopes.THEMES, {"theme_measures": lambda items: items.filter(quality__isnull=False).count()}),
+}
 
 
 ERASERS = {

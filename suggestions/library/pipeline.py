@@ -12,6 +12,7 @@ from django.utils import timezone
 from consent import scopes
 from consent.scopes import LIBRARY, SCOPES
 from consent.services import ScopeNotGranted, active_grants, scope_guard
+from rollweb import metrics
 from rollweb.leases import lease_claim
 
 from ..analysis import UnreadableMedia, faces, images, metadata, video
@@ -167,7 +168,8 @@ def stage_run(item, stage, source):
         _record(item, stage, ProcessingRecord.Outcome.SKIPPED, grants, started, skip_detail(stage.scope))
         return
     try:
-        result = stage.compute(source)
+        with metrics.stage_timer(stage.name):
+            result = stage.compute(source)
     except UnreadableMedia as exc:
         _record(item, stage, ProcessingRecord.Outcome.FAILED, grants, started, str(exc))
         raise
@@ -206,6 +208,7 @@ def media_analyze(item_id):
         return None
     except UnreadableMedia as exc:
         _finish(item, MediaItem.Status.FAILED, str(exc))
+        metrics.item_failed("unreadable")
     except Exception:
         # Possibly transient (database, storage): release the claim so the sweeper tries again;
         # after MAX_ATTEMPTS claims the item is marked failed rather than retried forever.
@@ -215,6 +218,7 @@ def media_analyze(item_id):
         raise
     else:
         _finish(item, MediaItem.Status.ANALYZED)
+        metrics.item_analyzed()
         analysis_finished.send(sender=MediaItem, owner_id=item.owner_id)
     finally:
         source.close()
