@@ -144,6 +144,10 @@ class ConsentEvent(models.Model):
     def counts_text(self):
         return counts_text(self.counts)
 
+    @property
+    def title(self):
+        return "your account" if self.scope == self.ACCOUNT else scopes.SCOPES[self.scope].title
+
     def progress_of(self, part):
         return self.progress.get(str(part))
 
@@ -254,6 +258,10 @@ class Erasure(models.Model):
     @property
     def counts_text(self):
         return counts_text(self.counts)
+
+    @property
+    def title(self):
+        return "your account" if self.scope == self.ACCOUNT else scopes.SCOPES[self.scope].title
 
     def progress_of(self, part):
         return self.progress.get(str(part))

@@ -10,6 +10,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from rollweb import metrics
+
 from . import scopes as scope_defs
 from .erasing import PENDING, erasure_request, pending_scopes
 from .erasure import erase_scope, erasure_is_large
@@ -44,6 +46,7 @@ class ScopeState:
     scope: scope_defs.Scope
     grant: Grant | None
     paused: bool  # granted under an older notice: asked again, nothing runs meanwhile
+    erasing: bool = False  # what was derived under it is being erased (consent/erasing.py)
 
     @property
     def key(self):
@@ -51,7 +54,7 @@ class ScopeState:
 
     @property
     def granted(self):
-        return self.grant is not None and not self.paused
+        return self.grant is not None and not self.paused and not self.erasing
 
     @property
     def notice_changes(self):
@@ -124,16 +127,16 @@ def consent_state(user):
     erasing = pending_scopes(user.pk)
     library_in_force = (
         LIBRARY in open_grants and open_grants[LIBRARY].notice_version == SCOPES[LIBRARY].notice_version
-        and LIBRARY not in erasing
     )
     states = []
     for key in ORDER:
         grant = open_grants.get(key)
         paused = grant is not None and (
             grant.notice_version != SCOPES[key].notice_version or (key != LIBRARY and not library_in_force)
-            or key in erasing
         )
-        states.append(ScopeState(scope=SCOPES[key], grant=grant, paused=paused))
+        states.append(ScopeState(
+            scope=SCOPES[key], grant=grant, paused=paused, erasing=bool({key, LIBRARY, Erasure.ACCOUNT} & erasing)
+        ))
     return states
 
 
@@ -289,6 +292,8 @@ def scopes_revoke(user, keys, *, method, reason=ConsentEvent.Kind.REVOKE, detail
                     counts=dict(counts),
                 )
             erased.update(counts)
+            if counts:
+                metrics.erasure_finished(key, counts)
     return Revocation(revoked=[key for key in ORDER if key in revoked], erased=erased, erasing=erasing)
 
 
