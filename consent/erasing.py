@@ -21,7 +21,7 @@ from django.utils import timezone
 from rollweb import metrics
 from rollweb.leases import lease_claim
 from rollweb.queue import enqueue
-from rollweb.storage import delete_files
+from rollweb.storage import delete_files_batched
 
 from .erasure import chunked_parts, erase_scope, finisher
 from .models import ConsentEvent, ConsentRecord, Erasure
@@ -77,13 +77,16 @@ def erasure_run(erasure):
     user = erasure.record.user
     if erasure.scope == Erasure.ACCOUNT:
         finish = finisher(Erasure.ACCOUNT)
+        started = time.monotonic()
         with transaction.atomic():
             counts = finish(erasure) if user is not None else Counter()
             _done(erasure, counts)
+        _log_last(erasure, started)
         return
     if user is not None:
         for part, (batches, step) in enumerate(chunked_parts(erasure.scope)):
             _run_part(erasure, part, batches, step)
+    started = time.monotonic()
     with transaction.atomic():
         ConsentRecord.objects.select_for_update().filter(pk=erasure.record_id).first()
         counts = erase_scope(user, erasure.scope) if user is not None else Counter()
@@ -92,7 +95,14 @@ def erasure_run(erasure):
             record_id=erasure.record_id, kind=ConsentEvent.Kind.ERASURE, scope=erasure.scope, method=erasure.method,
             receipt_id=erasure.receipt_id, counts=total,
         )
+    _log_last(erasure, started)
     metrics.erasure_finished(erasure.scope, total)
+
+
+def _log_last(erasure, started):
+    held = time.monotonic() - started
+    metrics.erasure_chunk_seconds(erasure.scope, held)
+    logger.info("erasure %s (%s) last transaction in %.3f s", erasure.pk, erasure.scope, held)
 
 
 def _run_part(erasure, part, batches, step):
@@ -109,7 +119,7 @@ def _run_part(erasure, part, batches, step):
             _advance(erasure, part, progress, counts)
         held = time.monotonic() - started
         metrics.erasure_chunk_seconds(erasure.scope, held)
-        files = delete_files(names)
+        files = delete_files_batched(names)
         if files:
             _advance(erasure, part, progress, Counter(files=files), chunk=False)
         logger.info(
