@@ -277,8 +277,7 @@ def scopes_revoke(user, keys, *, method, reason=ConsentEvent.Kind.REVOKE, detail
                 )
                 revoked.append(key)
             if erasure_is_large(user, key, settings.ERASE_INLINE_ITEMS):
-                erasure_request(record, key, method=method, receipt_id=grant.receipt_id if grant else None)
-                erasing.append(key)
+                erasing.append((key, grant.receipt_id if grant else None))
                 continue
             counts = erase_scope(user, key)
             if grant is not None or counts:
@@ -294,7 +293,13 @@ def scopes_revoke(user, keys, *, method, reason=ConsentEvent.Kind.REVOKE, detail
             erased.update(counts)
             if counts:
                 metrics.erasure_finished(key, counts)
-    return Revocation(revoked=[key for key in ORDER if key in revoked], erased=erased, erasing=erasing)
+        # In chunks the library goes first: deleting the items takes with them what the other
+        # scopes derived from them, which then have only their own rows left to erase.
+        for key, receipt_id in sorted(erasing, key=lambda pair: pair[0] != LIBRARY):
+            erasure_request(record, key, method=method, receipt_id=receipt_id)
+    return Revocation(
+        revoked=[key for key in ORDER if key in revoked], erased=erased, erasing=[key for key, _ in erasing]
+    )
 
 
 @contextmanager

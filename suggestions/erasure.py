@@ -187,10 +187,12 @@ def library_chunk(user, ids):
 
 
 def faces_chunk(user, ids):
-    faces = Face.objects.filter(media__owner=user, media__in=ids)
+    """`ids` are the person's own items (media_batches): their faces go in one DELETE, once no
+    person shows one of them as a cover (the only row that points at a face)."""
+    faces = Face.objects.filter(media_id__in=ids)
     names = [face_crop_key(user.pk, pk) for pk in faces.filter(media__kind=MediaItem.Kind.VIDEO).values_list("pk", flat=True)]
     Person.objects.filter(owner=user, cover_face__in=faces).update(cover_face=None)
-    counts = Counter(faces=faces.delete()[1].get(Face._meta.label, 0))
+    counts = Counter(faces=faces._raw_delete(faces.db))
     _chunk_ledger(user, scopes.FACES, ids)
     return counts, names
 

@@ -153,7 +153,7 @@ def test_a_large_account_deletion_closes_the_account_at_once_and_erases_it_in_ch
     assert not user.is_active and not user.has_usable_password()
     assert client.get(reverse("library:index")).status_code == 302  # signed out everywhere
     assert list(Erasure.objects.filter(record_id=record_id).values_list("scope", flat=True)) == [
-        "time", "location", "faces", "themes", "library", "account"
+        "library", "time", "location", "faces", "themes", "account"
     ]
     assert files_under(user_prefix(user.pk))
 

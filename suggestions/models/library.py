@@ -120,6 +120,8 @@ class MediaItem(models.Model):
             models.Index(fields=["owner", "-created_at", "-id"]),
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["status", "lease_expires_at"]),
+            # A large erasure walks a person's items in id order, a chunk at a time (suggestions.erasure).
+            models.Index(fields=["owner", "id"], name="media_owner_id_idx"),
             models.Index(fields=["owner", "captured_at"]),
             # The places the search box knows, read from the index alone.
             models.Index(fields=["owner", "place", "region"], name="media_places_idx"),
