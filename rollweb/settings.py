@@ -277,6 +277,8 @@ PROCESSING_LEASE_SECONDS = env_int("PROCESSING_LEASE_SECONDS", 600, minimum=1)
 PROMETHEUS_MULTIPROC_DIR = Path(env.str("PROMETHEUS_MULTIPROC_DIR", default=str(VAR_DIR / "prometheus")))
 PROMETHEUS_MULTIPROC_DIR.mkdir(parents=True, exist_ok=True)
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(PROMETHEUS_MULTIPROC_DIR)
+# /metrics answers a staff session, or this bearer token (for Prometheus itself); unset: staff only.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # A revoke or account deletion erasing more items than this is done by a worker on the `erase`
 # queue, ERASE_CHUNK_ITEMS items to a transaction (consent/erasing.py); smaller ones in the request.
 ERASE_INLINE_ITEMS = env_int("ERASE_INLINE_ITEMS", 1000)

@@ -1,5 +1,8 @@
+import hmac
+
 from csp.constants import NONCE
 from csp.decorators import csp_update
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import Http404, HttpResponse, JsonResponse
@@ -72,8 +75,16 @@ class ApiDocsView(SpectacularSwaggerSplitView):
 @never_cache
 @require_GET
 def metrics(request):
-    """The Prometheus scrape, for operators (staff) only: anyone else gets a 404."""
-    if not (request.user.is_authenticated and request.user.is_active and request.user.is_staff):
+    """The Prometheus scrape, for operators only: a staff session, or METRICS_TOKEN as a bearer token
+    (Prometheus's `authorization` setting). Anyone else gets a 404."""
+    staff = request.user.is_authenticated and request.user.is_active and request.user.is_staff
+    if not (staff or _metrics_token_sent(request)):
         raise Http404
     body, content_type = exposition(OverviewCollector())
     return HttpResponse(body, content_type=content_type)
+
+
+def _metrics_token_sent(request):
+    expected = settings.METRICS_TOKEN
+    sent = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    return bool(expected) and hmac.compare_digest(sent.encode(), expected.encode())

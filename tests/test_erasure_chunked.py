@@ -18,7 +18,7 @@ from suggestions.models import Face, MediaItem, Person, Suggestion
 
 from .conftest import grant, jpeg_bytes
 from .derived import add_person_and_face, add_suggestion
-from .factories import MediaItemFactory
+from .factories import MediaItemFactory, UserFactory
 from .leftovers import erasure_leftovers
 
 ITEMS = 7
@@ -182,3 +182,30 @@ def test_a_small_erasure_still_happens_in_the_request(user, library, settings):
     assert revocation.erasing == [] and revocation.erased["faces"] == ITEMS
     assert not Erasure.objects.exists()
     assert erasure_leftovers(user.pk, scopes=["faces"]) == []
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_a_large_account_erasure_on_the_production_engine_empties_the_bucket(worker, bucket, settings):
+    """PostgreSQL, Redis and S3: the worker erases in chunks and the person's objects leave the bucket."""
+    from . import services
+
+    settings.ERASE_INLINE_ITEMS = 3
+    user = UserFactory()
+    grant(user, "library", "time", "location", "faces")
+    for _ in range(ITEMS):
+        item = MediaItemFactory(owner=user, taken=timezone.now().replace(tzinfo=None), place="Arezzo")
+        for field in ("original", "thumb_small", "thumb_large"):
+            save_bytes(getattr(item, field).name, jpeg_bytes(size=(40, 30)))
+        Face.objects.create(media=item, x=1, y=1, w=9, h=9, encoding=bytes(512))
+    prefix = user_prefix(user.pk)
+    assert len(bucket.keys(prefix)) == 3 * ITEMS
+
+    record_id, _ = account_erase(user, method="web")
+
+    done = lambda: not Erasure.objects.filter(record_id=record_id).exclude(status=Erasure.Status.DONE).exists()  # noqa: E731
+    services.wait_until(done, 60, "the erasure to finish on the worker", interval=0.3)
+    assert bucket.keys(prefix) == []
+    assert erasure_leftovers(user.pk, scopes=["library", "faces"], account=True) == []
+    event = ConsentEvent.objects.get(record_id=record_id, kind="account_erasure")
+    assert event.counts["media"] == ITEMS and event.counts["faces"] == ITEMS

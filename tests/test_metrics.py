@@ -64,6 +64,18 @@ def test_metrics_are_for_operators_only(client, who, user):
     assert client.get(reverse("metrics")).status_code == 404
 
 
+def test_prometheus_reads_the_metrics_with_its_token(client, settings):
+    settings.METRICS_TOKEN = "scrape-secret-0123456789"
+    assert client.get(reverse("metrics"), HTTP_AUTHORIZATION="Bearer wrong").status_code == 404
+    answer = client.get(reverse("metrics"), HTTP_AUTHORIZATION="Bearer scrape-secret-0123456789")
+    assert answer.status_code == 200 and b"rollweb_items" in answer.content
+
+
+def test_no_token_configured_lets_no_bearer_in(client, settings):
+    settings.METRICS_TOKEN = ""
+    assert client.get(reverse("metrics"), HTTP_AUTHORIZATION="Bearer ").status_code == 404
+
+
 def test_the_scrape_has_every_figure_and_no_person_in_its_labels(client, operator, user, corpus):
     grant(user, "library", "time", "location", "faces", "themes")
     item = upload_and_analyze(user, corpus / "exif" / "DSCN0010.jpg")
