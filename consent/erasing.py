@@ -5,7 +5,9 @@ A revoke (or an account deletion) that would erase more than ERASE_INLINE_ITEMS 
 in force (services.active_grants reads the pending erasures), so nothing derived under it is
 shown or used while a worker erases it chunk by chunk, each chunk its own transaction. The
 erasure remembers where it stopped (`progress`), so a worker that dies loses at most one chunk's
-work, which is repeated; the sweeper queues an erasure again when its task was lost.
+work, which is repeated; the sweeper queues an erasure again when its task was lost. Stored files
+are deleted after their chunk commits; any a crash left behind are found by the last step, which
+deletes what remains under the person's storage prefix for the scope.
 """
 
 import logging
@@ -145,6 +147,16 @@ def _done(erasure, counts):
         status=Erasure.Status.DONE, counts=total, finished_at=timezone.now(), lease_expires_at=None
     )
     return total
+
+
+def erasure_retry(erasure):
+    """Queue an erasure that gave up again, from where it stopped. True if it was failed."""
+    retried = Erasure.objects.filter(pk=erasure.pk, status=Erasure.Status.FAILED).update(
+        status=Erasure.Status.QUEUED, attempts=0, lease_expires_at=None
+    )
+    if retried:
+        enqueue(ERASE_TASK, str(erasure.record_id))
+    return bool(retried)
 
 
 def erasures_sweep(now=None):

@@ -142,6 +142,24 @@ def test_an_erasure_resumes_where_a_crash_stopped_it(user, library, monkeypatch,
     assert erasure_leftovers(user.pk, scopes=["faces"]) == []
 
 
+def test_an_erasure_that_gave_up_is_queued_again_by_an_operator(user, library, client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        scopes_revoke(user, ["faces"], method="web")
+    erasure = Erasure.objects.get(record__user=user)
+    Erasure.objects.filter(pk=erasure.pk).update(status=Erasure.Status.FAILED, attempts=erasing.MAX_ATTEMPTS)
+    grant(user, "faces")
+    assert "faces" not in active_grants(user.pk)  # a failed erasure still keeps the scope out of force
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(operator)
+    changelist = reverse("admin:consent_erasure_changelist")
+    assert client.get(changelist).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(changelist, {"action": "retry", "_selected_action": [erasure.pk]})
+    erasure.refresh_from_db()
+    assert erasure.status == Erasure.Status.DONE
+    assert not Face.objects.filter(media__owner=user).exists()
+
+
 def test_a_large_account_deletion_closes_the_account_at_once_and_erases_it_in_chunks(
     user, library, client, django_capture_on_commit_callbacks
 ):
