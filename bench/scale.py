@@ -414,6 +414,7 @@ def main():
     os.environ.update(VAR_DIR=str(var_dir), SECRET_KEY="bench-only", DJANGO_SETTINGS_MODULE="rollweb.settings",
                       STATIC_ROOT=str(var_dir / "static"), CELERY_QUEUE=os.environ.get("CELERY_QUEUE", "scale-bench"),
                       WEB_WORKERS=os.environ.get("WEB_WORKERS", "2"))
+    print(f"load average at the start {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)", flush=True)
     weed = start_s3(var_dir)
     server = worker = None
     try:
@@ -475,7 +476,8 @@ def main():
             load(args.port, [request], 1, args.connections)
             result = load(args.port, [request], args.seconds, args.connections)
             print(f"  {label:28} p50 {result['p50']:7.1f} ms  p95 {result['p95']:7.1f} ms  (target < {target})  "
-                  f"{result['requests']} requests, errors {result['errors']}", flush=True)
+                  f"×{result['p95'] / floor['p95']:.2f} the floor's p95  {result['requests']} requests, "
+                  f"errors {result['errors']}", flush=True)
             if result["errors"] or not result["p95"] < target:
                 missed.append(f"{label}: p95 {result['p95']:.1f} ms, target < {target} ms")
 
@@ -509,6 +511,7 @@ def main():
         for name, value in (("faces", ratio), ("account", ratio_account)):
             if value > 2:
                 missed.append(f"other people's p95 during the {name} erasure ×{value:.2f}, limit ×2")
+        print(f"load average at the end {os.getloadavg()[0]:.1f}", flush=True)
         for line in missed:
             print("  over target:", line)
         print("targets met" if not missed else "targets NOT met", flush=True)
