@@ -194,6 +194,17 @@ def test_the_privacy_centre_shows_an_erasure_in_progress(user, library, client, 
     assert "being erased" in section[: section.index("</article>")]
 
 
+def test_the_api_says_which_scopes_are_still_being_erased(user, library, django_capture_on_commit_callbacks):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(user)
+    with django_capture_on_commit_callbacks(execute=False):
+        answer = api.post("/api/v1/consent/revoke/", {"scopes": ["faces"]}, format="json")
+    assert answer.status_code == 200
+    assert answer.json()["erasing"] == ["faces"] and answer.json()["erased"] == {}
+
+
 def test_a_small_erasure_still_happens_in_the_request(user, library, settings):
     settings.ERASE_INLINE_ITEMS = ITEMS
     revocation = scopes_revoke(user, ["faces"], method="web")
