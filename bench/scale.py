@@ -235,10 +235,23 @@ def seed(scale):
         for table, last in (("suggestions_mediaitem", next_id), ("suggestions_person", person_id),
                             ("suggestions_suggestion", suggestion_id)):
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), %s)", [last])
-        cursor.execute("UPDATE suggestions_person p SET cover_face_id = (SELECT min(id) FROM suggestions_face f WHERE f.person_id = p.id)")
-        cursor.execute("SELECT count(*) FROM suggestions_face")
-        faces = cursor.fetchone()[0]
-    return users, next_id - 1, faces
+    return finish_seed()
+
+
+def finish_seed():
+    """Each person's cover face (one grouped pass), and the seeded people, items and faces."""
+    from django.contrib.auth import get_user_model  # noqa: PLC0415 (after django.setup)
+    from django.db import connection  # noqa: PLC0415
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE suggestions_person p SET cover_face_id = f.first FROM (SELECT person_id, min(id) AS first "
+            "FROM suggestions_face GROUP BY person_id) f WHERE f.person_id = p.id AND p.cover_face_id IS NULL"
+        )
+        cursor.execute("SELECT (SELECT count(*) FROM suggestions_mediaitem), (SELECT count(*) FROM suggestions_face)")
+        items, faces = cursor.fetchone()
+    users = list(get_user_model().objects.filter(username__startswith="scale").order_by("pk"))
+    return users, items, faces
 
 
 def store_previews(owner_id, count):
@@ -406,6 +419,8 @@ def main():
     parser.add_argument("--port", type=int, default=8116)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--reuse-seed", action="store_true",
+                        help="measure on the rows an earlier run seeded into DATABASE_URL (at the same --scale)")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
@@ -418,7 +433,8 @@ def main():
     weed = start_s3(var_dir)
     server = worker = None
     try:
-        fresh_postgres(url)
+        if not args.reuse_seed:
+            fresh_postgres(url)
         import django  # noqa: PLC0415 (settings come from the environment set above)
 
         django.setup()
@@ -435,7 +451,7 @@ def main():
 
         call_command("migrate", verbosity=0)
         began = time.perf_counter()
-        users, items, faces = seed(args.scale)
+        users, items, faces = finish_seed() if args.reuse_seed else seed(args.scale)
         seeded = time.perf_counter() - began
         previews = int(PREVIEWS * args.scale)
         began = time.perf_counter()
@@ -448,7 +464,7 @@ def main():
             db_size = cursor.fetchone()[0]
         print(f"seeded {items:,} items ({int(BIG * args.scale):,} for one person, {OTHER_ITEMS:,} for each of "
               f"{len(users) - 1} others), {faces:,} faces, {PEOPLE * len(users):,} people, "
-              f"{SUGGESTIONS * len(users):,} suggestions with COPY in {seeded:.0f} s; {previews:,} preview objects "
+              f"{SUGGESTIONS * len(users):,} suggestions {'seeded by an earlier run' if args.reuse_seed else 'with COPY'} in {seeded:.0f} s; {previews:,} preview objects "
               f"of {size / 1024:.1f} KB in S3 in {stored:.0f} s; VACUUM (ANALYZE) in {time.perf_counter() - began:.0f} s; "
               f"database {db_size}", flush=True)
 
