@@ -91,7 +91,7 @@ def erasure_run(erasure):
     started = time.monotonic()
     with transaction.atomic():
         ConsentRecord.objects.select_for_update().filter(pk=erasure.record_id).first()
-        counts = erase_scope(user, erasure.scope) if user is not None else Counter()
+        counts = erase_scope(user, erasure.scope, walked=True) if user is not None else Counter()
         total = _done(erasure, counts)
         ConsentEvent.objects.create(
             record_id=erasure.record_id, kind=ConsentEvent.Kind.ERASURE, scope=erasure.scope, method=erasure.method,

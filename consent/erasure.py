@@ -20,6 +20,7 @@ _erasers = defaultdict(list)
 _remains = defaultdict(list)
 _chunked = defaultdict(list)
 _finishers = {}
+_walkers = set()  # erasers registered with chunks: called with walked=True after them
 
 
 def register_eraser(scope, eraser, remains=None, chunked=None):
@@ -33,6 +34,7 @@ def register_eraser(scope, eraser, remains=None, chunked=None):
         _remains[scope].append(remains)
     if chunked is not None and chunked not in _chunked[scope]:
         _chunked[scope].append(chunked)
+        _walkers.add(eraser)
 
 
 def register_finisher(kind, finisher):
@@ -53,10 +55,13 @@ def erasure_is_large(user, scope, limit):
     return any(len(batches(user, None, limit + 1)) > limit for batches, _ in _chunked[scope])
 
 
-def erase_scope(user, scope):
+def erase_scope(user, scope, walked=False):
+    """Run a scope's erasers. `walked`: its chunks have already gone through every item, so an
+    eraser registered with chunks does only what is left (it is called with walked=True)."""
     counts = Counter()
     for eraser in _erasers[scope]:
-        counts.update({key: value for key, value in eraser(user).items() if value})
+        erased = eraser(user, walked=True) if walked and eraser in _walkers else eraser(user)
+        counts.update({key: value for key, value in erased.items() if value})
     return counts
 
 

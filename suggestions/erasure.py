@@ -40,12 +40,15 @@ def _delete_suggestions(queryset):
     return Counter(suggestions=count, files=files)
 
 
-def erase_library(user):
-    """Every original, preview, derived row and rendered suggestion, then anything left in storage."""
+def erase_library(user, walked=False):
+    """Every original, preview, derived row and rendered suggestion, then anything left in storage.
+    `walked`: the chunks (library_chunk) have deleted the items already."""
     items = MediaItem.objects.filter(owner=user)
     listed = items.only("original", "thumb_small", "thumb_large", "kind", "owner").prefetch_related("renditions")
     names = [name for item in listed for name in item.stored_files()]
-    counts = Counter(media=items.count(), faces=Face.objects.filter(media__owner=user).count())
+    counts = Counter(media=items.count())
+    if not walked:
+        counts["faces"] = Face.objects.filter(media__owner=user).count()
     counts.update(_delete_suggestions(Suggestion.objects.filter(owner=user)))
     counts["people"] = Person.objects.filter(owner=user).count()
     Person.objects.filter(owner=user).delete()
@@ -106,60 +109,66 @@ def _stop_backfills(user, scope):
     Backfill.objects.filter(owner=user, scope=scope).delete()
 
 
-def _forget(user, scope):
+def _forget(user, scope, walked=False):
     """What every scope eraser does after its own rows: reset fields, redact the ledger, drop
-    the suggestions and saved edits that used the scope and any backfill still running under it."""
-    if scope in SCOPE_FIELDS:
-        _reset_fields(user, scope)
-    _redact_ledger(user, scope)
+    the suggestions and saved edits that used the scope and any backfill still running under it.
+    `walked`: the chunks have reset the fields and redacted the ledger item by item already."""
+    if not walked:
+        if scope in SCOPE_FIELDS:
+            _reset_fields(user, scope)
+        _redact_ledger(user, scope)
     _stop_backfills(user, scope)
     counts = Counter(renditions_delete(Rendition.objects.filter(owner=user).using_scope(scope)))
     counts.update(_delete_suggestions(Suggestion.objects.filter(owner=user).using_scope(scope)))
     return counts
 
 
-def erase_time(user):
-    counts = Counter(capture_times=MediaItem.objects.filter(owner=user, captured_at__isnull=False).count())
-    counts.update(_forget(user, scopes.TIME))
+def erase_time(user, walked=False):
+    counts = Counter()
+    if not walked:
+        counts["capture_times"] = MediaItem.objects.filter(owner=user, captured_at__isnull=False).count()
+    counts.update(_forget(user, scopes.TIME, walked))
     return counts
 
 
-def erase_location(user):
+def erase_location(user, walked=False):
     items = MediaItem.objects.filter(owner=user)
-    counts = Counter(
-        locations=items.filter(latitude__isnull=False).count(),
-        places=items.exclude(place="").count(),
-        homes=Home.objects.filter(owner=user).delete()[0],
-    )
-    counts.update(_forget(user, scopes.LOCATION))
+    counts = Counter(homes=Home.objects.filter(owner=user).delete()[0])
+    if not walked:
+        counts.update(locations=items.filter(latitude__isnull=False).count(), places=items.exclude(place="").count())
+    counts.update(_forget(user, scopes.LOCATION, walked))
     return counts
 
 
-def erase_themes(user):
+def erase_themes(user, walked=False):
     items = MediaItem.objects.filter(owner=user)
-    counts = Counter(
-        theme_measures=items.filter(quality__isnull=False).count(),
-        burst_groups=items.exclude(burst="").values("burst").distinct().count(),
-    )
-    counts.update(_forget(user, scopes.THEMES))
+    counts = Counter()
+    if not walked:
+        counts.update(
+            theme_measures=items.filter(quality__isnull=False).count(),
+            burst_groups=items.exclude(burst="").values("burst").distinct().count(),
+        )
+    counts.update(_forget(user, scopes.THEMES, walked))
     return counts
 
 
-def erase_faces(user):
-    """Boxes, encodings, people with their names and birthdays, kept crops, face suggestions."""
+def erase_faces(user, walked=False):
+    """Boxes, encodings, people with their names and birthdays, kept crops, face suggestions.
+    `walked`: the chunks (faces_chunk) have deleted the faces already."""
     faces = Face.objects.filter(media__owner=user)
     people = Person.objects.filter(owner=user)
     counts = Counter(
-        faces=faces.count(),
         people=people.count(),
         names=people.exclude(name="").count(),
         birthdays=people.filter(birthday__isnull=False).count(),
     )
     people.update(cover_face=None)
-    faces.delete()
+    if not walked:
+        counts["faces"] = faces.count()
+        faces.delete()
     people.delete()
     counts["files"] += delete_files(files_under(f"{user_prefix(user.pk)}faces/"))
-    counts.update(_forget(user, scopes.FACES))
+    counts.update(_forget(user, scopes.FACES, walked))
     return counts
 
 

@@ -64,7 +64,7 @@ def test_metrics_are_for_operators_only(client, who, user):
     assert client.get(reverse("metrics")).status_code == 404
 
 
-def test_prometheus_reads_the_metrics_with_its_token(client, settings):
+def test_prometheus_reads_the_metrics_with_its_token(client, settings, db):
     settings.METRICS_TOKEN = "scrape-secret-0123456789"
     assert client.get(reverse("metrics"), HTTP_AUTHORIZATION="Bearer wrong").status_code == 404
     answer = client.get(reverse("metrics"), HTTP_AUTHORIZATION="Bearer scrape-secret-0123456789")
