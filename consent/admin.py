@@ -80,5 +80,9 @@ class ErasureAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Queue the selected failed erasures again")
     def retry(self, request, queryset):
-        retried = sum(erasure_retry(erasure) for erasure in queryset.filter(status=Erasure.Status.FAILED))
+        retried = 0
+        for erasure in queryset.filter(status=Erasure.Status.FAILED):
+            if erasure_retry(erasure):
+                self.log_change(request, erasure, "Queued the erasure again.")
+                retried += 1
         self.message_user(request, f"Queued {retried} erasure(s) again.", messages.SUCCESS)
