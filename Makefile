@@ -33,6 +33,7 @@ $(VAR_DIR)/secret_key:
 # Procfile's processes run under supervisor, which restarts any that dies (rollweb/supervise.py).
 run: install $(VAR_DIR)/secret_key
 	@export SECRET_KEY="$${SECRET_KEY:-$$(cat $(VAR_DIR)/secret_key)}" HOST=$(HOST) PORT=$(PORT) VAR_DIR=$(abspath $(VAR_DIR)); \
+	rm -rf $(VAR_DIR)/prometheus && \
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py collectstatic --noinput --verbosity 0 && \
 	echo "" && echo "  rollweb is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops the web server, the worker and beat)" && echo "" && \

@@ -1,8 +1,9 @@
 """Operators see consent states and history; they can neither grant nor revoke for anyone."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
-from .models import ConsentEvent, ConsentRecord, Export, Grant
+from .erasing import erasure_retry
+from .models import ConsentEvent, ConsentRecord, Erasure, Export, Grant
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -61,3 +62,27 @@ class ExportAdmin(ReadOnlyAdmin):
     )
     readonly_fields = fields
     search_fields = ("=id", "user__username")
+
+
+@admin.register(Erasure)
+class ErasureAdmin(ReadOnlyAdmin):
+    """Erasure requests: scope, state and counts; one that gave up can be queued again."""
+
+    list_display = ("created_at", "record", "scope", "status", "chunks", "counts", "attempts", "finished_at")
+    list_filter = ("status", "scope")
+    fields = ("record", "scope", "method", "status", "chunks", "counts", "progress", "attempts", "created_at",
+              "lease_expires_at", "finished_at")
+    readonly_fields = fields
+    actions = ["retry"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and request.user.is_superuser
+
+    @admin.action(description="Queue the selected failed erasures again")
+    def retry(self, request, queryset):
+        retried = 0
+        for erasure in queryset.filter(status=Erasure.Status.FAILED):
+            if erasure_retry(erasure):
+                self.log_change(request, erasure, "Queued the erasure again.")
+                retried += 1
+        self.message_user(request, f"Queued {retried} erasure(s) again.", messages.SUCCESS)

@@ -18,18 +18,50 @@ from django.utils import timezone
 
 _erasers = defaultdict(list)
 _remains = defaultdict(list)
+_chunked = defaultdict(list)
+_finishers = {}
+_walkers = set()  # erasers registered with chunks: called with walked=True after them
 
-def register_eraser(scope, eraser, remains=None):
+
+def register_eraser(scope, eraser, remains=None, chunked=None):
+    """`chunked` is an optional (batches, step) pair for large erasures: `batches(user, after, limit)`
+    lists up to `limit` ids above `after` (None: from the start), in order, and `step(user, ids)`
+    erases what hangs on those ids and returns (counts, names of stored files to delete once the
+    chunk's transaction has committed). Both must be safe to repeat: a chunk may run again after a crash."""
     if eraser not in _erasers[scope]:
         _erasers[scope].append(eraser)
     if remains is not None and remains not in _remains[scope]:
         _remains[scope].append(remains)
+    if chunked is not None and chunked not in _chunked[scope]:
+        _chunked[scope].append(chunked)
+        _walkers.add(eraser)
 
 
-def erase_scope(user, scope):
+def register_finisher(kind, finisher):
+    """What an erasure of `kind` that is not a scope (the account itself) does last: `finisher(erasure)`."""
+    _finishers[kind] = finisher
+
+
+def chunked_parts(scope):
+    return list(_chunked[scope])
+
+
+def finisher(kind):
+    return _finishers.get(kind)
+
+
+def erasure_is_large(user, scope, limit):
+    """Whether erasing `scope` for `user` touches more than `limit` ids of any chunked part."""
+    return any(len(batches(user, None, limit + 1)) > limit for batches, _ in _chunked[scope])
+
+
+def erase_scope(user, scope, walked=False):
+    """Run a scope's erasers. `walked`: its chunks have already gone through every item, so an
+    eraser registered with chunks does only what is left (it is called with walked=True)."""
     counts = Counter()
     for eraser in _erasers[scope]:
-        counts.update({key: value for key, value in eraser(user).items() if value})
+        erased = eraser(user, walked=True) if walked and eraser in _walkers else eraser(user)
+        counts.update({key: value for key, value in erased.items() if value})
     return counts
 
 

@@ -144,6 +144,13 @@ class ConsentEvent(models.Model):
     def counts_text(self):
         return counts_text(self.counts)
 
+    @property
+    def title(self):
+        return "your account" if self.scope == self.ACCOUNT else scopes.SCOPES[self.scope].title
+
+    def progress_of(self, part):
+        return self.progress.get(str(part))
+
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AppendOnlyError("Consent events are append-only.")
@@ -205,3 +212,56 @@ class Export(models.Model):
 
     def downloadable(self, now=None):
         return self.status == self.Status.READY and bool(self.file) and self.expires_at > (now or timezone.now())
+
+
+class Erasure(models.Model):
+    """A durable request to erase what was derived under a scope (or a whole account), done in
+    chunks by a worker on the `erase` queue.
+
+    From the moment it exists the scope counts as not in force (consent.services.active_grants),
+    so nothing derived under it is shown or used while the chunks run; the sweeper queues it
+    again when its task was lost. It outlives the account, tied to the pseudonymous record.
+    """
+
+    ACCOUNT = "account"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "waiting"
+        RUNNING = "running", "in progress"
+        DONE = "done", "done"
+        FAILED = "failed", "failed"
+
+    record = models.ForeignKey(ConsentRecord, on_delete=models.PROTECT, related_name="erasures")
+    scope = models.CharField(max_length=20, help_text="a scope, or “account” for the account's own rows")
+    method = models.CharField(max_length=10, choices=Method.choices)
+    receipt_id = models.UUIDField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    counts = models.JSONField(default=dict, blank=True)
+    chunks = models.PositiveIntegerField(default=0)
+    progress = models.JSONField(default=dict, blank=True, help_text="per chunked part, the last id erased or “done”")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["record", "status"]), models.Index(fields=["status", "lease_expires_at"])]
+
+    def __str__(self):
+        return f"erasure of {self.scope}"
+
+    @property
+    def pending(self):
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def counts_text(self):
+        return counts_text(self.counts)
+
+    @property
+    def title(self):
+        return "your account" if self.scope == self.ACCOUNT else scopes.SCOPES[self.scope].title
+
+    def progress_of(self, part):
+        return self.progress.get(str(part))

@@ -2,6 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 
+from .erasing import erasures_pending
 from .models import Export
 
 
@@ -11,3 +12,7 @@ def export_owned(user, pk):
 
 def exports_of(user):
     return Export.objects.filter(user=user)
+
+
+def erasures_in_progress(user):
+    return erasures_pending(user)

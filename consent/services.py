@@ -2,15 +2,20 @@
 
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from rollweb import metrics
+
 from . import scopes as scope_defs
-from .erasure import erase_scope
-from .models import ConsentEvent, ConsentRecord, Grant, Notice
+from .erasing import PENDING, erasure_request, pending_scopes
+from .erasure import erase_scope, erasure_is_large
+from .models import ConsentEvent, ConsentRecord, Erasure, Grant, Notice
 from .scopes import LIBRARY, ORDER, SCOPES
 from .signals import scopes_granted
 
@@ -41,6 +46,7 @@ class ScopeState:
     scope: scope_defs.Scope
     grant: Grant | None
     paused: bool  # granted under an older notice: asked again, nothing runs meanwhile
+    erasing: bool = False  # what was derived under it is being erased (consent/erasing.py)
 
     @property
     def key(self):
@@ -48,7 +54,7 @@ class ScopeState:
 
     @property
     def granted(self):
-        return self.grant is not None and not self.paused
+        return self.grant is not None and not self.paused and not self.erasing
 
     @property
     def notice_changes(self):
@@ -66,6 +72,7 @@ class ScopeState:
 class Revocation:
     revoked: list
     erased: Counter
+    erasing: list = field(default_factory=list)  # scopes being erased in chunks by a worker
 
 
 def consent_record(user):
@@ -94,13 +101,20 @@ def active_grants(user_id, now=None):
             grants[grant.scope] = grant
     if LIBRARY not in grants:
         return {}
-    return grants
+    erasing = pending_scopes(user_id)
+    if LIBRARY in erasing or Erasure.ACCOUNT in erasing:
+        return {}
+    return {key: grant for key, grant in grants.items() if key not in erasing}
 
 
 def library_holders(now=None):
     """The ids of the people whose `library` consent is in force, as a subquery for filters."""
-    return Grant.objects.current(now).filter(scope=LIBRARY, notice_version=SCOPES[LIBRARY].notice_version).values(
-        "record__user_id"
+    erasing = Erasure.objects.filter(record=OuterRef("record"), scope__in=(LIBRARY, Erasure.ACCOUNT), status__in=PENDING)
+    return (
+        Grant.objects.current(now)
+        .filter(scope=LIBRARY, notice_version=SCOPES[LIBRARY].notice_version)
+        .filter(~Exists(erasing))
+        .values("record__user_id")
     )
 
 
@@ -110,6 +124,7 @@ def scope_granted(user_id, scope_key):
 
 def consent_state(user):
     open_grants = {g.scope: g for g in Grant.objects.current().filter(record__user=user)}
+    erasing = pending_scopes(user.pk)
     library_in_force = (
         LIBRARY in open_grants and open_grants[LIBRARY].notice_version == SCOPES[LIBRARY].notice_version
     )
@@ -119,7 +134,9 @@ def consent_state(user):
         paused = grant is not None and (
             grant.notice_version != SCOPES[key].notice_version or (key != LIBRARY and not library_in_force)
         )
-        states.append(ScopeState(scope=SCOPES[key], grant=grant, paused=paused))
+        states.append(ScopeState(
+            scope=SCOPES[key], grant=grant, paused=paused, erasing=bool({key, LIBRARY, Erasure.ACCOUNT} & erasing)
+        ))
     return states
 
 
@@ -230,13 +247,15 @@ def scopes_revoke(user, keys, *, method, reason=ConsentEvent.Kind.REVOKE, detail
 
     Withdrawing `library` withdraws every scope, since each needs it. Erasers run even for a
     scope that was not in force (paused or expired), so nothing derived under it survives.
+    A scope with more than ERASE_INLINE_ITEMS items to erase is recorded as an erasure for the
+    `erase` queue instead (consent/erasing.py); it is out of force from this transaction on.
     """
     keys = _validate_keys(keys)
     if LIBRARY in keys:
         keys = list(ORDER)
     now = now or timezone.now()
     end_reason = Grant.EndReason.EXPIRED if reason == ConsentEvent.Kind.EXPIRE else Grant.EndReason.REVOKED
-    revoked, erased = [], Counter()
+    revoked, erased, erasing = [], Counter(), []
     with transaction.atomic():
         record = _locked_record(user)
         # Library last: the other erasers still find the rows they count.
@@ -257,6 +276,9 @@ def scopes_revoke(user, keys, *, method, reason=ConsentEvent.Kind.REVOKE, detail
                     detail=detail,
                 )
                 revoked.append(key)
+            if erasure_is_large(user, key, settings.ERASE_INLINE_ITEMS):
+                erasing.append((key, grant.receipt_id if grant else None))
+                continue
             counts = erase_scope(user, key)
             if grant is not None or counts:
                 ConsentEvent.objects.create(
@@ -269,7 +291,15 @@ def scopes_revoke(user, keys, *, method, reason=ConsentEvent.Kind.REVOKE, detail
                     counts=dict(counts),
                 )
             erased.update(counts)
-    return Revocation(revoked=[key for key in ORDER if key in revoked], erased=erased)
+            if counts:
+                metrics.erasure_finished(key, counts)
+        # In chunks the library goes first: deleting the items takes with them what the other
+        # scopes derived from them, which then have only their own rows left to erase.
+        for key, receipt_id in sorted(erasing, key=lambda pair: pair[0] != LIBRARY):
+            erasure_request(record, key, method=method, receipt_id=receipt_id)
+    return Revocation(
+        revoked=[key for key in ORDER if key in revoked], erased=erased, erasing=[key for key, _ in erasing]
+    )
 
 
 @contextmanager

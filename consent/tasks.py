@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import export, retention
+from . import erasing, export, retention
 
 
 @shared_task(name="consent.tasks.build_export")
@@ -28,3 +28,13 @@ def pause_stale_notices():
 @shared_task(name="consent.tasks.enforce_face_retention")
 def enforce_face_retention():
     return retention.faces_retention_enforce()
+
+
+@shared_task(name="consent.tasks.run_erasures")
+def run_erasures(record_id):
+    erasing.erasures_run(record_id)
+
+
+@shared_task(name="consent.tasks.sweep_erasures")
+def sweep_erasures():
+    return erasing.erasures_sweep()

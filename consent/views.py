@@ -20,7 +20,10 @@ from .account import account_erase
 from .forms import AccountDeleteForm, FacesConfirmForm, GrantForm, OnboardingForm
 from .models import Method, counts_text
 from .receipt import receipt_build
-from .selectors import export_owned, exports_of
+from .selectors import erasures_in_progress, export_owned, exports_of
+
+
+ERASING_SENTENCE = "Nothing derived under it is used or shown from now on; it is being erased (see below)."
 
 
 def _erased_sentence(counts):
@@ -91,6 +94,7 @@ def privacy(request):
             "notice_version": scopes.notice_version(),
             "events": services.consent_events(request.user)[:100],
             "exports": exports_of(request.user)[:5],
+            "erasures": erasures_in_progress(request.user),
             "schedule": retention.schedule(),
             "face_retention_days": settings.FACE_RETENTION_DAYS,
             "faces_destroyed_after": retention.face_data_destroy_after(request.user) if faces.grant else None,
@@ -152,7 +156,8 @@ def revoke(request, scope):
     destructive = scope != scopes.SYNC
     if request.method == "POST" and (request.POST.get("confirm") == "yes" or not destructive):
         revocation = services.scopes_revoke(request.user, [scope], method=Method.WEB)
-        messages.success(request, f"“{definition.title}” is off. {_erased_sentence(revocation.erased)}")
+        erased = _erased_sentence(revocation.erased) if not revocation.erasing else ERASING_SENTENCE
+        messages.success(request, f"“{definition.title}” is off. {erased}")
         return redirect("consent:privacy")
     affected = [scopes.SCOPES[key] for key in scopes.ORDER] if scope == scopes.LIBRARY else [definition]
     return render(request, "consent/revoke_confirm.html", {"scope": definition, "affected": affected})

@@ -10,11 +10,14 @@ from django.db.models import Count, IntegerField, Min, OuterRef, Q, Subquery, Va
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from consent.models import Export
+from prometheus_client.core import GaugeMetricFamily
+
+from consent.models import Erasure, Export
 from suggestions.models import Face, MediaItem, Person, Suggestion
 
 from .broker import set_aside_count, set_aside_folder
 from .models import WorkerHeartbeat
+from .queue import backlogs
 from .workers import workers_state
 
 
@@ -75,3 +78,37 @@ def with_counts(users):
         people_count=_count(Person.objects.all(), "owner"),
         suggestion_count=_count(Suggestion.objects.all(), "owner"),
     )
+
+
+def overview(now=None):
+    """The tiles on the operators' page and the gauges of /metrics: tasks waiting per queue,
+    items per state, failures in the last day, erasures in progress. Counts only."""
+    now = now or timezone.now()
+    day_ago = now - timedelta(days=1)
+    by_state = dict(MediaItem.objects.order_by().values_list("status").annotate(n=Count("pk")))
+    return {
+        "queues": backlogs(),
+        "states": [(label, value, by_state.get(value, 0)) for value, label in MediaItem.Status.choices],
+        "failed_last_day": MediaItem.objects.filter(status=MediaItem.Status.FAILED, analyzed_at__gte=day_ago).count(),
+        "day_ago": day_ago,
+        "erasures": Erasure.objects.exclude(status=Erasure.Status.DONE).count(),
+    }
+
+
+class OverviewCollector:
+    """Gauges read from the database and the broker at scrape time (the same as the tiles)."""
+
+    def collect(self):
+        data = overview()
+        depth = GaugeMetricFamily("rollweb_queue_depth", "Tasks waiting, per queue kind", labels=["queue"])
+        for kind, count in data["queues"].items():
+            if count is not None:
+                depth.add_metric([kind], count)
+        states = GaugeMetricFamily("rollweb_items", "Media items, per state", labels=["state"])
+        for _, value, count in data["states"]:
+            states.add_metric([value], count)
+        yield depth
+        yield states
+        yield GaugeMetricFamily("rollweb_items_failed_last_day", "Items that failed in the last 24 hours",
+                                value=data["failed_last_day"])
+        yield GaugeMetricFamily("rollweb_erasures_pending", "Erasures not yet done", value=data["erasures"])

@@ -34,6 +34,7 @@ TASK_KINDS = {
     "consent.tasks.sweep_exports": "ingest",
     "consent.tasks.expire_lapsed_grants": "ingest",
     "consent.tasks.pause_stale_notices": "ingest",
+    "consent.tasks.sweep_erasures": "ingest",
     # Faces, themes, video frames: the slow second pass, and the work on faces a grant starts.
     "suggestions.tasks.analyze_next": "analysis",
     "suggestions.tasks.backfill_step": "analysis",
@@ -44,6 +45,7 @@ TASK_KINDS = {
     "consent.tasks.build_export": "render",
     # Destroying what consent no longer covers.
     "consent.tasks.enforce_face_retention": "erase",
+    "consent.tasks.run_erasures": "erase",
 }
 
 
@@ -141,3 +143,8 @@ if __name__ == "__main__":
         main(sys.argv[1:])
     except ValueError as exc:
         sys.exit(f"QUEUES: {exc}; the kinds are {', '.join(QUEUE_KINDS)}")
+
+
+def backlogs():
+    """Tasks waiting per queue kind (None where the broker cannot say)."""
+    return {kind: backlog(kind) for kind in QUEUE_KINDS}

@@ -5,6 +5,7 @@ names the variable. The defaults give the single-machine engine (SQLite, local p
 storage and a filesystem broker under var/); see README.md for the production engine.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -280,6 +281,17 @@ CONTROLLER_NAME = env.str("CONTROLLER_NAME", default="rollweb")
 CONTROLLER_CONTACT = env.str("CONTROLLER_CONTACT", default="privacy@localhost")
 # A claimed item whose worker has not finished within this many seconds is re-queued.
 PROCESSING_LEASE_SECONDS = env_int("PROCESSING_LEASE_SECONDS", 600, minimum=1)
+# Metrics (rollweb/metrics.py): every process writes its counters here and a scrape sums them
+# (prometheus-client's multiprocess mode reads the variable itself, so it is set in the environment).
+PROMETHEUS_MULTIPROC_DIR = Path(env.str("PROMETHEUS_MULTIPROC_DIR", default=str(VAR_DIR / "prometheus")))
+PROMETHEUS_MULTIPROC_DIR.mkdir(parents=True, exist_ok=True)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(PROMETHEUS_MULTIPROC_DIR)
+# /metrics answers a staff session, or this bearer token (for Prometheus itself); unset: staff only.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# A revoke or account deletion erasing more items than this is done by a worker on the `erase`
+# queue, ERASE_CHUNK_ITEMS items to a transaction (consent/erasing.py); smaller ones in the request.
+ERASE_INLINE_ITEMS = env_int("ERASE_INLINE_ITEMS", 1000)
+ERASE_CHUNK_ITEMS = env_int("ERASE_CHUNK_ITEMS", 500, minimum=1)
 # An uploaded item still waiting after this many seconds is queued again (its task was lost,
 # e.g. the broker was down when it was uploaded).
 REQUEUE_AFTER_SECONDS = env_int("REQUEUE_AFTER_SECONDS", 60, minimum=1)
@@ -369,6 +381,10 @@ CELERY_BEAT_SCHEDULE = {
     "pause-stale-notices": {"task": "consent.tasks.pause_stale_notices", "schedule": crontab(minute=10)},
     "enforce-face-retention": {"task": "consent.tasks.enforce_face_retention", "schedule": crontab(hour=3, minute=30)},
     "sweep-exports": {"task": "consent.tasks.sweep_exports", "schedule": crontab(minute="*/15")},
+    "sweep-erasures": {
+        "task": "consent.tasks.sweep_erasures",
+        "schedule": timedelta(seconds=env_int("SWEEP_INTERVAL_SECONDS", 60, minimum=1)),
+    },
 }
 
 # The cache every web process shares (rate limits and throttles count requests in it): a folder

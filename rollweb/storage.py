@@ -38,6 +38,30 @@ def delete_files(names):
     return deleted
 
 
+# S3 deletes at most this many keys in one request.
+S3_DELETE_BATCH = 1000
+
+
+def delete_files_batched(names):
+    """Delete many stored files in as few requests as the storage allows (S3: a thousand keys a
+    request, without asking first whether each exists, which S3 counts as deleted too); returns
+    how many the storage reports deleted. Local storage deletes one by one, like delete_files."""
+    names = [name for name in names if name]
+    bucket = getattr(default_storage, "bucket", None)
+    if bucket is None:
+        return delete_files(names)
+    from storages.utils import clean_name  # only S3 storage needs it (checked above)
+
+    deleted = 0
+    for start in range(0, len(names), S3_DELETE_BATCH):
+        keys = [{"Key": default_storage._normalize_name(clean_name(name))} for name in names[start:start + S3_DELETE_BATCH]]
+        answer = bucket.delete_objects(Delete={"Objects": keys, "Quiet": False})
+        deleted += len(answer.get("Deleted", []))
+        for error in answer.get("Errors", []):
+            logger.warning("could not delete %s: %s", error.get("Key"), error.get("Message"))
+    return deleted
+
+
 def rows_delete(queryset, field):
     """Delete rows, then the stored files their `field` names. Returns (rows deleted, files deleted)."""
     names = list(queryset.exclude(**{field: ""}).values_list(field, flat=True))

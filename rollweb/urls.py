@@ -21,6 +21,7 @@ urlpatterns = [
     path("sw.js", pwa.service_worker, name="service-worker"),
     path("offline/", pwa.offline, name="offline"),
     path("share-target/", pwa.share_target_fallback, name="share-target"),
+    path("metrics", views.metrics, name="metrics"),
     path("api/v1/auth/", include("rollweb.api_auth_urls")),
     path("api/v1/", include("consent.api.urls")),
     path("api/v1/", include("suggestions.api.urls")),

@@ -1,8 +1,11 @@
+import hmac
+
 from csp.constants import NONCE
 from csp.decorators import csp_update
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -15,6 +18,8 @@ from suggestions.feed import views as feed_views
 from .api import AuthRateThrottle
 from .forms import SignupForm
 from .health import run_checks, worker_status
+from .metrics import exposition
+from .operators import OverviewCollector
 
 
 def home(request):
@@ -65,3 +70,21 @@ class ApiDocsView(SpectacularSwaggerSplitView):
     Security Policy: only this page lets in an inline stylesheet, the one with its nonce."""
 
     template_name = "api_docs.html"
+
+
+@never_cache
+@require_GET
+def metrics(request):
+    """The Prometheus scrape, for operators only: a staff session, or METRICS_TOKEN as a bearer token
+    (Prometheus's `authorization` setting). Anyone else gets a 404."""
+    staff = request.user.is_authenticated and request.user.is_active and request.user.is_staff
+    if not (staff or _metrics_token_sent(request)):
+        raise Http404
+    body, content_type = exposition(OverviewCollector())
+    return HttpResponse(body, content_type=content_type)
+
+
+def _metrics_token_sent(request):
+    expected = settings.METRICS_TOKEN
+    sent = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    return bool(expected) and hmac.compare_digest(sent.encode(), expected.encode())

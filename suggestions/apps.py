@@ -18,7 +18,7 @@ class SuggestionsConfig(AppConfig):
 
         from . import export
         from .edits import services as edits
-        from .erasure import ERASERS, REMAINS
+        from .erasure import CHUNKS, ERASERS, REMAINS, media_batches
         from .feed import render as feed_render, selectors as feed_selectors, services as feed
         from .feed.signals import suggestion_dismissed, suggestions_withdrawn
         from .library import registry, search as library_search, stages as library_stages
@@ -39,7 +39,7 @@ class SuggestionsConfig(AppConfig):
             # Ahead of the scope's own eraser, which deletes the links' targets.
             register_eraser(scope, sharing.ERASERS[scope])
         for scope, eraser in ERASERS.items():
-            register_eraser(scope, eraser, remains=REMAINS.get(scope))
+            register_eraser(scope, eraser, remains=REMAINS.get(scope), chunked=(media_batches, CHUNKS[scope]))
         register_panel("suggestions/feed/_privacy_controls.html", feed_selectors.controls_panel)
         register_panel("suggestions/sharing/_privacy_shares.html", sharing_selectors.shares_panel)
         scopes_granted.connect(backfill_on_grant, dispatch_uid="suggestions.backfill_on_grant")

@@ -31,6 +31,7 @@ from .models import (
     SuggestionRefresh,
     Tombstone,
     YearReviewRequest,
+    face_crop_key,
     user_prefix,
 )
 
@@ -44,12 +45,15 @@ def _delete_suggestions(queryset):
     return Counter(suggestions=count, files=files)
 
 
-def erase_library(user):
-    """Every original, preview, derived row and rendered suggestion, then anything left in storage."""
+def erase_library(user, walked=False):
+    """Every original, preview, derived row and rendered suggestion, then anything left in storage.
+    `walked`: the chunks (library_chunk) have deleted the items already."""
     items = MediaItem.objects.filter(owner=user)
     listed = items.only("original", "thumb_small", "thumb_large", "kind", "owner").prefetch_related("renditions")
     names = [name for item in listed for name in item.stored_files()]
-    counts = Counter(media=items.count(), faces=Face.objects.filter(media__owner=user).count())
+    counts = Counter(media=items.count())
+    if not walked:
+        counts["faces"] = Face.objects.filter(media__owner=user).count()
     counts.update(_delete_suggestions(Suggestion.objects.filter(owner=user)))
     counts["people"] = Person.objects.filter(owner=user).count()
     Person.objects.filter(owner=user).delete()
@@ -91,7 +95,7 @@ def _filled(scope):
 
 
 def _reset_fields(user, scope):
-    MediaItem.objects.filter(owner=user).update(**_defaults(scope))
+    MediaItem.objects.filter(owner=user).filter(_filled(scope)).update(**_defaults(scope))
 
 
 def _erased_detail(scope):
@@ -114,61 +118,124 @@ def _stop_backfills(user, scope):
     Backfill.objects.filter(owner=user, scope=scope).delete()
 
 
-def _forget(user, scope):
+def _forget(user, scope, walked=False):
     """What every scope eraser does after its own rows: reset fields, redact the ledger, drop
-    the suggestions and saved edits that used the scope and any backfill still running under it."""
-    if scope in SCOPE_FIELDS:
-        _reset_fields(user, scope)
-    _redact_ledger(user, scope)
+    the suggestions and saved edits that used the scope and any backfill still running under it.
+    `walked`: the chunks have reset the fields and redacted the ledger item by item already."""
+    if not walked:
+        if scope in SCOPE_FIELDS:
+            _reset_fields(user, scope)
+        _redact_ledger(user, scope)
     _stop_backfills(user, scope)
     counts = Counter(renditions_delete(Rendition.objects.filter(owner=user).using_scope(scope)))
     counts.update(_delete_suggestions(Suggestion.objects.filter(owner=user).using_scope(scope)))
     return counts
 
 
-def erase_time(user):
-    counts = Counter(capture_times=MediaItem.objects.filter(owner=user, captured_at__isnull=False).count())
-    counts.update(_forget(user, scopes.TIME))
+def erase_time(user, walked=False):
+    counts = Counter()
+    if not walked:
+        counts["capture_times"] = MediaItem.objects.filter(owner=user, captured_at__isnull=False).count()
+    counts.update(_forget(user, scopes.TIME, walked))
     return counts
 
 
-def erase_location(user):
+def erase_location(user, walked=False):
     items = MediaItem.objects.filter(owner=user)
-    counts = Counter(
-        locations=items.filter(latitude__isnull=False).count(),
-        places=items.exclude(place="").count(),
-        homes=Home.objects.filter(owner=user).delete()[0],
-    )
-    counts.update(_forget(user, scopes.LOCATION))
+    counts = Counter(homes=Home.objects.filter(owner=user).delete()[0])
+    if not walked:
+        counts.update(locations=items.filter(latitude__isnull=False).count(), places=items.exclude(place="").count())
+    counts.update(_forget(user, scopes.LOCATION, walked))
     return counts
 
 
-def erase_themes(user):
+def erase_themes(user, walked=False):
     items = MediaItem.objects.filter(owner=user)
-    counts = Counter(
-        theme_measures=items.filter(quality__isnull=False).count(),
-        burst_groups=items.exclude(burst="").values("burst").distinct().count(),
-    )
-    counts.update(_forget(user, scopes.THEMES))
+    counts = Counter()
+    if not walked:
+        counts.update(
+            theme_measures=items.filter(quality__isnull=False).count(),
+            burst_groups=items.exclude(burst="").values("burst").distinct().count(),
+        )
+    counts.update(_forget(user, scopes.THEMES, walked))
     return counts
 
 
-def erase_faces(user):
-    """Boxes, encodings, people with their names and birthdays, kept crops, face suggestions."""
+def erase_faces(user, walked=False):
+    """Boxes, encodings, people with their names and birthdays, kept crops, face suggestions.
+    `walked`: the chunks (faces_chunk) have deleted the faces already."""
     faces = Face.objects.filter(media__owner=user)
     people = Person.objects.filter(owner=user)
     counts = Counter(
-        faces=faces.count(),
         people=people.count(),
         names=people.exclude(name="").count(),
         birthdays=people.filter(birthday__isnull=False).count(),
     )
     people.update(cover_face=None)
-    faces.delete()
+    if not walked:
+        counts["faces"] = faces.count()
+        faces.delete()
     people.delete()
     counts["files"] += delete_files(files_under(f"{user_prefix(user.pk)}faces/"))
-    counts.update(_forget(user, scopes.FACES))
+    counts.update(_forget(user, scopes.FACES, walked))
     return counts
+
+
+def media_batches(user, after, limit):
+    """The person's item ids above `after`, in order: the chunks a large erasure walks."""
+    items = MediaItem.objects.filter(owner=user)
+    if after is not None:
+        items = items.filter(pk__gt=after)
+    return list(items.order_by("pk").values_list("pk", flat=True)[:limit])
+
+
+def _chunk_ledger(user, scope, ids):
+    return _ledger_of(user, scope).filter(media_id__in=ids).update(detail=_erased_detail(scope))
+
+
+def library_chunk(user, ids):
+    """Delete a chunk of items with their rows; their stored files are deleted after the commit."""
+    items = MediaItem.objects.filter(owner=user, pk__in=ids)
+    listed = items.only("original", "thumb_small", "thumb_large", "kind", "owner").prefetch_related("renditions")
+    names = [name for item in listed for name in item.stored_files()]
+    counts = Counter(faces=Face.objects.filter(media__in=ids).count())
+    Person.objects.filter(owner=user, cover_face__media__in=ids).update(cover_face=None)
+    counts["media"] = items.delete()[1].get(MediaItem._meta.label, 0)
+    return counts, names
+
+
+def faces_chunk(user, ids):
+    """`ids` are the person's own items (media_batches): their faces go in one DELETE, once no
+    person shows one of them as a cover (the only row that points at a face)."""
+    faces = Face.objects.filter(media_id__in=ids)
+    names = [face_crop_key(user.pk, pk) for pk in faces.filter(media__kind=MediaItem.Kind.VIDEO).values_list("pk", flat=True)]
+    Person.objects.filter(owner=user, cover_face__in=faces).update(cover_face=None)
+    counts = Counter(faces=faces._raw_delete(faces.db))
+    _chunk_ledger(user, scopes.FACES, ids)
+    return counts, names
+
+
+def _fields_chunk(scope, measures):
+    def chunk(user, ids):
+        items = MediaItem.objects.filter(owner=user, pk__in=ids)
+        counts = Counter({key: measure(items) for key, measure in measures.items()})
+        items.filter(_filled(scope)).update(**_defaults(scope))
+        _chunk_ledger(user, scope, ids)
+        return counts, []
+
+    return chunk
+
+
+CHUNKS = {
+    scopes.LIBRARY: library_chunk,
+    scopes.FACES: faces_chunk,
+    scopes.TIME: _fields_chunk(scopes.TIME, {"capture_times": lambda items: items.filter(captured_at__isnull=False).count()}),
+    scopes.LOCATION: _fields_chunk(scopes.LOCATION, {
+        "locations": lambda items: items.filter(latitude__isnull=False).count(),
+        "places": lambda items: items.exclude(place="").count(),
+    }),
+    scopes.THEMES: _fields_chunk(scopes.THEMES, {"theme_measures": lambda items: items.filter(quality__isnull=False).count()}),
+}
 
 
 ERASERS = {

@@ -94,7 +94,9 @@ def test_revoke_reports_what_was_erased(api, user, corpus, stored_files):
     upload_and_analyze(user, corpus / "exif" / "DSCN0010.jpg")
     response = api.post(f"{API}/consent/revoke/", {"scopes": ["location"]}, format="json")
     assert response.status_code == 200
-    assert response.json() == {"revoked": ["location"], "erased": {"locations": 1, "places": 1, "homes": 1}}
+    assert response.json() == {
+        "revoked": ["location"], "erased": {"locations": 1, "places": 1, "homes": 1}, "erasing": []
+    }
     response = api.post(f"{API}/consent/revoke/", {"scopes": ["library"]}, format="json")
     assert response.json()["revoked"] == ["library"]
     assert response.json()["erased"]["media"] == 1 and response.json()["erased"]["files"] == 3

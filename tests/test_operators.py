@@ -148,6 +148,7 @@ def test_the_only_admin_actions_are_logged_ones(client, operator):
     }
     assert actions == {
         ("suggestions.mediaitem", "retry"),
+        ("consent.erasure", "retry"),
         ("auth.group", "delete_selected"),
         *{(f"axes.{model}", "delete_selected") for model in ("accessattempt", "accessfailurelog", "accesslog")},
     }

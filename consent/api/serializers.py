@@ -55,6 +55,11 @@ class RevokeSerializer(serializers.Serializer):
 class RevokeResultSerializer(serializers.Serializer):
     revoked = serializers.ListField(child=serializers.CharField())
     erased = serializers.DictField(child=serializers.IntegerField())
+    erasing = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Scopes with too much to erase at once: nothing of them is used or shown from now on, and a worker "
+        "erases them in chunks; the consent history's erasure event carries their counts when done.",
+    )
 
 
 class ConsentEventSerializer(serializers.ModelSerializer):

@@ -78,7 +78,9 @@ class ConsentRevokeView(APIView):
         data = RevokeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         revocation = services.scopes_revoke(request.user, data.validated_data["scopes"], method=Method.API)
-        return Response({"revoked": revocation.revoked, "erased": dict(revocation.erased)})
+        return Response(
+            {"revoked": revocation.revoked, "erased": dict(revocation.erased), "erasing": revocation.erasing}
+        )
 
 
 class EventPagination(NewestFirstPagination):

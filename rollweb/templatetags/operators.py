@@ -13,3 +13,8 @@ def queue_health():
 @register.simple_tag
 def workers_health():
     return operators.workers_health()
+
+
+@register.simple_tag
+def overview():
+    return operators.overview()

@@ -21,6 +21,7 @@ from django.utils import timezone
 from consent.models import Grant
 from consent.scopes import FACES, LIBRARY
 from consent.services import ScopeNotGranted, active_grants, scope_guard
+from rollweb import metrics
 from rollweb.queue import enqueue
 from rollweb.storage import delete_files
 
@@ -85,6 +86,7 @@ def suggestions_refresh(user_id, today=None):
                 enqueue(RENDER_SUGGESTION, suggestion.pk)
     except ScopeNotGranted:
         return Refresh(created=[], removed=0, drafts=0)
+    metrics.suggestions_refreshed()
     return Refresh(created=created, removed=removed, drafts=len(drafts))
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from consent import scopes
 from consent.scopes import LIBRARY, SCOPES
 from consent.services import ScopeNotGranted, active_grants, library_holders, scope_guard
-from rollweb import queue
+from rollweb import metrics, queue
 from rollweb.leases import lease_claim
 from rollweb.queue import enqueue
 
@@ -231,7 +231,8 @@ def stage_run(item, stage, source):
         _record(item, stage, ProcessingRecord.Outcome.SKIPPED, grants, started, skip_detail(stage.scope))
         return
     try:
-        result = stage.compute(source)
+        with metrics.stage_timer(stage.name):
+            result = stage.compute(source)
     except UnreadableMedia as exc:
         _record(item, stage, ProcessingRecord.Outcome.FAILED, grants, started, str(exc))
         raise
@@ -307,6 +308,7 @@ def media_pass(item, pass_name):
         return None
     except UnreadableMedia as exc:
         _finish(item, MediaItem.Status.FAILED, str(exc))
+        metrics.item_failed("unreadable")
     except Exception:
         # Possibly transient (database, storage): release the claim so the sweeper tries again;
         # after MAX_ATTEMPTS claims the item is marked failed rather than retried forever.
@@ -335,6 +337,8 @@ def _pass_done(item, pass_name):
         fields.update(status=MediaItem.Status.ANALYZED, analyzed_at=now, failure_reason="")
     if not MediaItem.objects.filter(pk=item.pk, status=MediaItem.Status.PROCESSING).update(**fields):
         return
+    if pass_name == registry.ANALYSIS:
+        metrics.item_analyzed()
     ProcessingRecord.objects.create(
         media_id=item.pk, stage=f"pass_{pass_name}", outcome=ProcessingRecord.Outcome.DONE, scopes=[LIBRARY],
         grant_ids=[], started_at=now, finished_at=now, detail=PASS_DETAIL[pass_name],

@@ -133,6 +133,8 @@ class MediaItem(models.Model):
             models.Index(fields=["owner", "-created_at", "-id"]),
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["status", "lease_expires_at"]),
+            # A large erasure walks a person's items in id order, a chunk at a time (suggestions.erasure).
+            models.Index(fields=["owner", "id"], name="media_owner_id_idx"),
             models.Index(fields=["owner", "captured_at"]),
             # Fair claiming: who has had work started lately (suggestions.library.pipeline.fair_next).
             models.Index(fields=["owner", "claimed_at"]),
