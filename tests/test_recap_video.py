@@ -4,11 +4,13 @@ anyone; and which trips and events get one."""
 
 import io
 import random
+import re
 from datetime import date, datetime, timedelta
 
 import av
 import numpy as np
 import pytest
+from django.urls import reverse
 from PIL import Image
 
 from suggestions.generators import pan as pans, recaps
@@ -18,8 +20,12 @@ from suggestions.generators.recap import FPS, LANDSCAPE, YEAR_PHOTOS, Words, rec
 from suggestions.generators.recap import PhotoShot, Timeline
 from suggestions.generators.soundtrack import RATE, TRACKS
 
+from suggestions.models import Suggestion
+
+from .conftest import grant
 from .crafted import load, photos, picture
 from .factories import HomeFactory
+from .test_feed_pages import rendered
 
 SHOTS = [((1200, 900), [(100, 150, 200, 200)]), ((1280, 720), [(1000, 60, 180, 180)]), ((1000, 1000), [])]
 WORDS = Words("Two years ago: Zürich", "22–24 Oct 2023", "3 photos · 22–24 Oct 2023")
@@ -286,3 +292,56 @@ def test_faces_found_in_frames_of_a_rendered_recap_are_inside_the_frame(faces_re
                 # face_recognition trims a box to the picture: a cut face would touch an edge.
                 assert left > 0 and top > 0 and right < width - 1 and bottom < height - 1
     assert found_in >= 8
+
+
+def stored_streams(private_storage, suggestion):
+    with av.open(str(private_storage / suggestion.asset.name)) as container:
+        return [stream.type for stream in container.streams]
+
+
+@pytest.fixture
+def person(client, user):
+    grant(user, "library", "time")
+    client.force_login(user)
+    return user
+
+
+def test_a_recap_has_music_and_plays_muted_with_a_way_to_turn_it_off(client, person, private_storage):
+    suggestion = rendered(person, kind="recap_video", count=2, title="Recap: Saturday, 15 Jun 2024")
+    assert suggestion.soundtrack and stored_streams(private_storage, suggestion) == ["video", "audio"]
+    page = client.get(reverse("feed:index")).content.decode()
+    assert re.search(rf'<video id="recap-{suggestion.pk}" controls muted playsinline', page)
+    assert f'data-video="recap-{suggestion.pk}" hidden>Sound on</button>' in page  # shown by recap.js
+    form = page.split(f'action="{reverse("feed:soundtrack", args=[suggestion.pk])}"')[1].split("</form>")[0]
+    assert 'name="soundtrack" value="off"' in form and "Remove the music" in form
+
+
+def test_turning_the_music_off_makes_the_video_again_without_it(
+    client, person, private_storage, django_capture_on_commit_callbacks
+):
+    suggestion = rendered(person, kind="recap_video", count=2)
+    before = suggestion.asset.name
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("feed:soundtrack", args=[suggestion.pk]), {"soundtrack": "off", "next": "/"})
+    assert response.status_code == 302 and response["Location"] == "/"
+    suggestion.refresh_from_db()
+    assert not suggestion.soundtrack and suggestion.asset and suggestion.asset.name != before
+    assert not (private_storage / before).exists()
+    assert stored_streams(private_storage, suggestion) == ["video"]
+    page = client.get(reverse("feed:index")).content.decode()
+    assert "Without music." in page and "Add music" in page and "Sound on</button>" not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("feed:soundtrack", args=[suggestion.pk]), {"soundtrack": "on"})
+    suggestion.refresh_from_db()
+    assert suggestion.soundtrack and stored_streams(private_storage, suggestion) == ["video", "audio"]
+
+
+def test_music_is_only_for_ones_own_recap_videos(client, person, other_user):
+    collage = rendered(person, kind="event", count=2)
+    assert client.post(reverse("feed:soundtrack", args=[collage.pk]), {"soundtrack": "off"}).status_code == 400
+    video = rendered(person, kind="recap_video", count=1)
+    assert client.post(reverse("feed:soundtrack", args=[video.pk]), {"soundtrack": "loud"}).status_code == 400
+    assert client.get(reverse("feed:soundtrack", args=[video.pk])).status_code == 405
+    theirs = rendered(other_user, kind="recap_video", count=1)
+    assert client.post(reverse("feed:soundtrack", args=[theirs.pk]), {"soundtrack": "off"}).status_code == 404
+    assert Suggestion.objects.get(pk=theirs.pk).soundtrack and Suggestion.objects.get(pk=video.pk).soundtrack

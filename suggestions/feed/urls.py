@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/asset/", views.asset, name="asset"),
     path("<int:pk>/save/", views.save, name="save"),
     path("<int:pk>/dismiss/", views.dismiss, name="dismiss"),
+    path("<int:pk>/soundtrack/", views.soundtrack, name="soundtrack"),
 ]
