@@ -153,6 +153,10 @@ def described(name):
         return frames, f"{video.width}×{video.height} {kinds}, {container.duration / 1e6:.1f} s"
 
 
+def load_average():
+    return "load average " + " ".join(f"{value:.1f}" for value in os.getloadavg()) + f" on {os.cpu_count()} cores"
+
+
 def line(name, took, note=""):
     print(f"{name:<58} {took:8.2f} s (cpu {took.cpu:7.2f} s){'  ' + note if note else ''}")
 
@@ -171,6 +175,7 @@ def main():
     frames_expected = round(recap_seconds(args.photos) * FPS)
     print(f"rollweb recap benchmark: {args.photos} photos ({faces} faces), {recap_seconds(args.photos):.1f} s "
           f"= {frames_expected} frames at {FPS} fps, x264 {X264}")
+    print(f"at the start: {load_average()}")
     suggestion = stored_recap(user, shots)
     before, _ = timed(still_floor, shots[0][0], frames_expected)
     render, name = timed(feed_render.suggestion_render, suggestion.pk)
@@ -186,6 +191,7 @@ def main():
     line("the recap's own frames encoded again (encoder alone)", own)
     print(f"ratio to the still floor: {render / floor:.2f}× wall, {render.cpu / floor.cpu:.2f}× cpu (target 1.5×); "
           f"to its own frames' encode: {render / own:.2f}× wall, {render.cpu / own.cpu:.2f}× cpu")
+    print(f"at the end: {load_average()}")
     if args.no_profile:
         return
     profiled = stored_recap(user, shots)
@@ -194,7 +200,8 @@ def main():
     out = io.StringIO()
     pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(14)
     print("where the time goes (one more render, profiled; tottime = in the function itself):")
-    print("\n".join(row for row in out.getvalue().splitlines() if row.strip())[-2000:])
+    print("\n".join(row for row in out.getvalue().splitlines() if row.strip()))
+    print(f"after the profile: {load_average()}")
 
 
 if __name__ == "__main__":
