@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from suggestions.generators import year_review
+from suggestions.generators.recap import YEAR_PHOTOS, recap_seconds
 from suggestions.models import Person, Suggestion, YearReviewRequest
 
 from .conftest import grant
@@ -30,7 +31,8 @@ def test_the_year_is_reviewed_from_the_first_of_december_and_not_before(roll):
     library = load(roll.user, date(2023, 12, 1))
     months = [library.by_id[pk].taken.month for pk in review.items]
     assert months == sorted(set(months)) and len(months) >= 10  # the best photo of each month
-    assert review.scopes >= {"time", "location", "faces"} and len(video.items) == 12
+    assert review.scopes >= {"time", "location", "faces"} and len(video.items) == YEAR_PHOTOS == 40
+    assert video.reason.startswith(f"A {recap_seconds(40):.0f}-second video of 40 of your best photos of 2023")
 
 
 def test_a_past_year_is_reviewed_when_asked(roll):

@@ -5,6 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from suggestions.generators.recap import recap_seconds
+from suggestions.generators.soundtrack import TRACKS
+
 from .test_recap_video import SHOTS, render
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -18,18 +21,20 @@ PLAY = """async () => {
     await video.play();
     await new Promise(resolve => setTimeout(resolve, 800));
     return {error: video.error && video.error.code, width: video.videoWidth, height: video.videoHeight,
-            time: video.currentTime, duration: video.duration, ready: video.readyState};
+            time: video.currentTime, duration: video.duration, ready: video.readyState,
+            audio: video.webkitAudioDecodedByteCount, muted: video.muted};
 }"""
 
 
-def test_a_recap_plays_in_chromium(tmp_path):
+@pytest.mark.parametrize("music", [False, True], ids=["silent", "with music"])
+def test_a_recap_plays_in_chromium(tmp_path, music):
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
             pytest.fail(f"Chromium is missing at {CHROMIUM} (set CHROMIUM)")
         pytest.skip(f"no Chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
-    (tmp_path / "recap.mp4").write_bytes(render(SHOTS[:2]))
+    (tmp_path / "recap.mp4").write_bytes(render(SHOTS[:2], track=TRACKS[0] if music else None))
     (tmp_path / "page.html").write_text('<video src="recap.mp4" muted playsinline></video>')
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
@@ -42,4 +47,5 @@ def test_a_recap_plays_in_chromium(tmp_path):
     assert state["error"] is None
     assert (state["width"], state["height"]) == (1280, 720)
     assert state["ready"] >= 2 and state["time"] > 0.2
-    assert state["duration"] == pytest.approx(5.2, abs=0.1)
+    assert state["duration"] == pytest.approx(recap_seconds(2), abs=0.1)
+    assert state["muted"] and (state["audio"] > 0) == music  # the music is decoded, and muted

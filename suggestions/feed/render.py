@@ -6,13 +6,15 @@ import logging
 from django.conf import settings
 from django.core.files.storage import default_storage
 
-from consent.scopes import FACES, LIBRARY
+from consent.scopes import FACES, LIBRARY, THEMES, TIME
 from consent.services import ScopeNotGranted, active_grants, scope_guard
 from rollweb.storage import delete_files, save_bytes
 
 from ..analysis import UnreadableMedia, images
 from ..generators.collage import Tile, collage_render
-from ..generators.recap import recap_render
+from ..generators.recap import Words, recap_render
+from ..generators.soundtrack import track_for
+from ..generators.text import plural, span_text
 from ..models import Suggestion, SuggestionItem, derived_key
 from .selectors import face_boxes_of, media_withheld
 
@@ -65,6 +67,22 @@ def _tiles(suggestion, items):
     return [Tile(item.width, item.height, tuple(boxes.get(item.pk, ()))) for item in items]
 
 
+def recap_words(suggestion, items):
+    """The cards of a recap: its title, and the span of its photos' days (with consent to `time`,
+    and unless the title says it already) and how many there are."""
+    days = sorted(item.captured_local.date() for item in items if item.captured_at) if TIME in suggestion.scope_keys else []
+    span = span_text(days[0], days[-1]) if days else ""
+    subtitle = span if span and span not in suggestion.title else ""
+    closing = " · ".join(part for part in (plural(len(items), "photo"), span) if part)
+    return Words(title=suggestion.title, subtitle=subtitle, closing=closing)
+
+
+def _recap(suggestion, items, tiles, load):
+    subjects = [item.subject or None for item in items] if THEMES in suggestion.scope_keys else None
+    track = track_for(suggestion.pk) if suggestion.soundtrack else None
+    return recap_render(tiles, load, recap_words(suggestion, items), track=track, subjects=subjects)
+
+
 def _render(suggestion, items):
     """(bytes or None, extension, mime) of a suggestion's visual."""
     if suggestion.kind in _renderers:
@@ -72,7 +90,7 @@ def _render(suggestion, items):
     tiles = _tiles(suggestion, items)
     load = lambda index, side: picture_of(items[index], side)  # noqa: E731
     if suggestion.kind in VIDEO_KINDS:
-        return recap_render(tiles, load), "mp4", "video/mp4"
+        return _recap(suggestion, items, tiles, load), "mp4", "video/mp4"
     return collage_render(tiles, load).data, "jpg", "image/jpeg"
 
 

@@ -28,6 +28,7 @@ from rollweb.storage import delete_files
 from ..generators import drafts_for
 from ..models import Suggestion, SuggestionItem, SuggestionRefresh, YearReviewRequest
 from .rank import RENDER_SUGGESTION, feed_rerank
+from .render import VIDEO_KINDS
 from .selectors import hidden_ranges_of, library_snapshot, media_withheld, people_rows
 from .signals import suggestion_dismissed
 
@@ -233,6 +234,31 @@ def suggestion_save(suggestion):
     suggestion.state = Suggestion.State.SAVED
     if not suggestion.asset:
             enqueue(RENDER_SUGGESTION, suggestion.pk)
+    return suggestion
+
+
+class SoundtrackRefused(ValueError):
+    pass
+
+
+def suggestion_soundtrack_set(suggestion, on):
+    """Music on or off in a recap video: the video is made again (its old file goes once that is
+    committed) and its page shows it being made meanwhile. Raises SoundtrackRefused for a
+    suggestion that is not a video."""
+    if suggestion.kind not in VIDEO_KINDS:
+        raise SoundtrackRefused("Only recap videos have music.")
+    with transaction.atomic():
+        row = Suggestion.objects.select_for_update().not_dismissed().filter(pk=suggestion.pk).first()
+        if row is None or row.soundtrack == bool(on):
+            return suggestion
+        name = row.asset.name
+        Suggestion.objects.filter(pk=row.pk).update(
+            soundtrack=bool(on), asset="", asset_mime="", updated_at=timezone.now()
+        )
+        if name:
+            transaction.on_commit(lambda: delete_files([name]))
+        enqueue(RENDER_SUGGESTION, row.pk)
+    suggestion.soundtrack, suggestion.asset, suggestion.asset_mime = bool(on), "", ""
     return suggestion
 
 

@@ -16,4 +16,5 @@ urlpatterns = [
     path("people/<int:pk>/feature/", views.person_feature, name="person_feature"),
     path("hidden-days/", views.hide_days, name="hide_days"),
     path("hidden-days/<int:pk>/undo/", views.hide_days_undo, name="hide_days_undo"),
+    path("<int:pk>/soundtrack/", views.soundtrack, name="soundtrack"),
 ]

@@ -198,6 +198,23 @@ def save(request, pk):
 
 @login_required
 @require_POST
+def soundtrack(request, pk):
+    suggestion = selectors.suggestion_owned(request.user, pk)
+    on = request.POST.get("soundtrack")
+    if on not in ("on", "off"):
+        return HttpResponseBadRequest("Choose music on or off.")
+    try:
+        services.suggestion_soundtrack_set(suggestion, on == "on")
+    except services.SoundtrackRefused as exc:
+        return HttpResponseBadRequest(str(exc))
+    messages.info(
+        request, "The video is being made again with music." if on == "on" else "The video is being made again without music."
+    )
+    return redirect_next(request)
+
+
+@login_required
+@require_POST
 def dismiss(request, pk):
     suggestion = services.suggestion_dismiss(selectors.suggestion_owned(request.user, pk), method=Method.WEB)
     messages.info(request, f"Dismissed “{suggestion.title}”. It will not be suggested again.")

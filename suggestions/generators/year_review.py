@@ -13,7 +13,7 @@ from consent.scopes import FACES, LOCATION, TIME
 from .choose import Choice, choose
 from .drafts import draft
 from .featured import featured_people
-from .recap import MAX_PHOTOS
+from .recap import YEAR_PHOTOS, recap_seconds
 from .text import join_words, plural, trip_name
 from .trips import trips
 
@@ -84,8 +84,8 @@ def drafts(library):
         occasion = date(year, 12, 1)
         out.append(draft("year_review", f"year_review:{year}", f"Your {year}", f"{year} in review: {summary}",
                          months, scopes, occasion=occasion))
-        best = choose(library, pool, limit=MAX_PHOTOS, group=lambda photo: photo.taken.month)
+        best = choose(library, pool, limit=YEAR_PHOTOS, group=lambda photo: photo.taken.month)
         out.append(draft("recap_video", f"year_recap:{year}", f"Your {year}: the video",
-                         f"A video of {len(best.photos)} of your best photos of {year}", best, scopes,
+                         f"A {recap_seconds(len(best.photos)):.0f}-second video of {len(best.photos)} of your best photos of {year}", best, scopes,
                          occasion=occasion, order=lambda chosen: sorted(chosen, key=lambda p: (p.instant, p.id))))
     return out

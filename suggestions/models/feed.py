@@ -57,6 +57,9 @@ class Suggestion(ScopesUsed):
     media = models.ManyToManyField(MediaItem, through="SuggestionItem", related_name="suggestions")
     asset = models.FileField(max_length=255, blank=True)
     asset_mime = models.CharField(max_length=50, blank=True)
+    soundtrack = models.BooleanField(
+        default=True, help_text="a recap video has music (its page plays it muted until the person unmutes)"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     quality = models.FloatField(default=0.5, help_text="how good its photos are, 0–1 (0.5 when unknown)")
