@@ -34,8 +34,9 @@ ALLOWED = re.compile(r"^(/static/.+|/manifest\.webmanifest|/offline/)$")
 # What a thumb can tap: the 44 × 44 px rule applies to each of these that is shown.
 TAPPABLE = ("a[href], button, input:not([type=hidden]), select, textarea, summary, label.button, [role=button], "
             "[tabindex]:not([tabindex='-1'])")
+# A checkbox or radio wrapped in its label is tapped through the label: the label's box is its target.
 SMALL_TARGETS = """sel => [...document.querySelectorAll(sel)].filter(el => {
-    const box = el.getBoundingClientRect(), style = getComputedStyle(el);
+    const box = (el.matches('[type=checkbox], [type=radio]') && el.closest('label') || el).getBoundingClientRect(), style = getComputedStyle(el);
     if (!box.width || !box.height || style.visibility === 'hidden' || el.closest('.visually-hidden')) return false;
     if (box.right <= 0 || box.left >= innerWidth) return false;  // off screen until focused (the skip link)
     return box.width < 44 || box.height < 44;
@@ -163,8 +164,8 @@ def test_the_app_installs_and_its_cache_keeps_only_the_allowlist(chromium, live_
         assert steps.problems == [], steps.problems
 
 
-def small_targets_and_width(steps):
-    found = steps.page.evaluate(SMALL_TARGETS, TAPPABLE)
+def small_targets_and_width(steps, within=""):
+    found = steps.page.evaluate(SMALL_TARGETS, ", ".join(f"{within} {kind}".strip() for kind in TAPPABLE.split(", ")))
     width = steps.page.evaluate("document.documentElement.scrollWidth")
     return found, width
 
@@ -185,6 +186,14 @@ def test_every_tap_target_is_a_thumb_wide_and_nothing_scrolls_sideways(chromium,
             small, width = small_targets_and_width(steps)
             if small or width > 390:
                 problems[path] = {"small": small, "scroll_width": width}
+        # The viewer, over the library.
+        steps.go("/library/")
+        steps.page.locator(".tile > a").first.click()
+        steps.page.get_by_role("dialog").wait_for()
+        steps.shot("viewer")
+        small, width = small_targets_and_width(steps, within=".viewer")  # what is behind it can't be tapped
+        if small or width > 390:
+            problems["viewer"] = {"small": small, "scroll_width": width}
         assert problems == {}, "\n" + json.dumps(problems, indent=1, ensure_ascii=False)
         steps.go("/suggestions/")
         for card in steps.page.locator("article.suggestion").all():
