@@ -292,6 +292,17 @@ def test_the_link_is_shown_once_with_copy_and_revoke(owner, person):
     assert "js/share.js" in html and "<script>" not in html
 
 
+def test_sharing_a_recap_says_its_title_card_goes_with_it(owner, person):
+    """A recap's title card is in the video itself: the promise names it rather than claim no title."""
+    name = save_bytes(derived_key(person.pk, "suggestions", "mp4"), b"\x00\x00\x00\x18ftypmp42recap")
+    recap = SuggestionFactory(owner=person, kind="recap_video", title="Two years ago: Madrid", asset=name,
+                              asset_mime="video/mp4")
+    html = owner.post(reverse("feed:share", args=[recap.pk]), {"days": "7"}).content.decode()
+    assert "Its opening card shows its title, “Two years ago: Madrid”" in html and "no title" not in html
+    html = owner.post(reverse("feed:share", args=[collage(person).pk]), {"days": "7"}).content.decode()
+    assert "no title, no names, no places" in html
+
+
 def test_the_privacy_centre_lists_links_with_their_views_and_a_revoke(owner, client, person):
     live, _ = sharing.share_create(person, suggestion=collage(person), method=Method.WEB)
     ended, _ = sharing.share_create(person, rendition=edit(person), method=Method.WEB)

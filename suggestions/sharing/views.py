@@ -86,10 +86,14 @@ def _create(request, **target):
         if refused.not_found:
             raise Http404 from None
         return _refused(request, str(refused))
+    shared = selectors.share_target(link)
+    kind = selectors.target_kind(shared)
     context = {
         "link": link,
         "url": request.build_absolute_uri(reverse("share:page", args=[key])),
-        "kind": selectors.target_kind(selectors.share_target(link)),
+        "kind": kind,
+        # A recap's own title card shows its title (and days): say so rather than promise no title.
+        "card_title": shared.title if kind == "video" else "",
     }
     return _unlisted(render(request, "suggestions/sharing/share_created.html", context))
 
