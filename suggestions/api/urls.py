@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import edits, feed, library, people, sharing, timeline
+from . import edits, feed, library, people, places, sharing, timeline
 
 urlpatterns = [
     path("media/check/", library.MediaCheckView.as_view(), name="api-media-check"),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("media/<int:pk>/ledger/", library.MediaLedgerView.as_view(), name="api-media-ledger"),
     path("timeline/", timeline.TimelineMonthsView.as_view(), name="api-timeline"),
     path("timeline/items/", timeline.TimelineItemsView.as_view(), name="api-timeline-items"),
+    path("map/", places.MapCountsView.as_view(), name="api-map"),
     path("people/", people.PeopleListView.as_view(), name="api-people"),
     path("people/<int:pk>/", people.PersonView.as_view(), name="api-person"),
     path("people/<int:pk>/merge/", people.PersonMergeView.as_view(), name="api-person-merge"),

@@ -190,19 +190,25 @@ def _library_version(user, items):
     return (added["n"], added["last"], analyzed, backfilled["n"], backfilled["done"])
 
 
+def counted_while_unchanged(user, items, name, count):
+    """`count(items)`, kept in the cache until the library changes (see _library_version)."""
+    version = _library_version(user, items)
+    key = f"{name}:{user.pk}:{':'.join(str(v) for v in version)}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = count(items)
+        cache.set(key, counts, timeout=300)
+    return counts
+
+
 def month_counts(user, grants, status=None):
     """[(first day of the month, items), …] newest first: what the scrubber draws, counted again
     only when the library changed."""
     items = MediaItem.objects.filter(owner=user)
     if status:
         items = items.filter(status=status)
-    version = _library_version(user, items)
-    key = f"timeline-months:{user.pk}:{TIME in grants}:{status}:{':'.join(str(v) for v in version)}"
-    counts = cache.get(key)
-    if counts is None:
-        counts = _months_counted(items, grants)
-        cache.set(key, counts, timeout=300)
-    return counts
+    return counted_while_unchanged(
+        user, items, f"timeline-months:{TIME in grants}:{status}", lambda items: _months_counted(items, grants))
 
 
 def _months_counted(items, grants):

@@ -19,6 +19,7 @@ from ..edits import selectors as edit_selectors
 from ..models import MediaItem
 from . import selectors, services
 from .backfill import LABELS as BACKFILL_LABELS
+from .map_views import map_context
 from .timeline_views import scrubber_context, timeline_context
 
 ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif,video/mp4,video/quicktime,.mov"
@@ -62,6 +63,12 @@ def library(request):
             "backfills": [backfill_json(b) for b in selectors.backfills_running(request.user)],
         },
     )
+
+
+@login_required
+def places_map(request):
+    """Where the photos were taken (needs `location`; without it the page says so)."""
+    return render(request, "suggestions/library/map.html", map_context(request, active_grants(request.user.pk)))
 
 
 def backfill_json(backfill):
