@@ -24,7 +24,7 @@ from . import query, selectors
 WORLD = Path(__file__).resolve().parent / "data" / "world.json"
 COORDINATE_DECIMALS = 1
 WORLD_BOX = (-180.0, -90.0, 360.0, 180.0)  # x, y, width, height in degrees (y is minus the latitude)
-SMALLEST_BOX = 6.0  # degrees: a zoom never comes closer than this
+SMALLEST_BOX, WORLD_SMALLEST_BOX = 14.0, 60.0  # degrees across: how close the map comes
 
 
 @cache
@@ -111,18 +111,21 @@ def map_clusters(user, grants, country=""):
 
 
 def view_box(clusters, country=""):
-    """(x, y, width, height) in degrees: the world, or the clusters of a country with a margin."""
-    if not country or not clusters:
+    """(x, y, width, height) in degrees: the clusters with a margin, at least SMALLEST_BOX across a
+    country and WORLD_SMALLEST_BOX across the world, in the map's own 2:1, never past the world's edges."""
+    if not clusters:
         return WORLD_BOX
+    smallest = SMALLEST_BOX if country else WORLD_SMALLEST_BOX
     xs, ys = [c.x for c in clusters], [c.y for c in clusters]
-    width = max(max(xs) - min(xs), SMALLEST_BOX) * 1.4
-    height = max(max(ys) - min(ys), SMALLEST_BOX / 2) * 1.4
-    width, height = max(width, height * 2), max(height, width / 2)  # the map's own 2:1
-    centre_x, centre_y = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
-    return (round(centre_x - width / 2, 2), round(centre_y - height / 2, 2), round(width, 2), round(height, 2))
+    width = max((max(xs) - min(xs)) * 1.4, smallest)
+    height = max((max(ys) - min(ys)) * 1.4, smallest / 2)
+    width, height = min(max(width, height * 2), 360.0), min(max(height, width / 2), 180.0)
+    x = min(max((max(xs) + min(xs)) / 2 - width / 2, -180.0), 180.0 - width)
+    y = min(max((max(ys) + min(ys)) / 2 - height / 2, -90.0), 90.0 - height)
+    return (round(x, 2), round(y, 2), round(width, 2), round(height, 2))
 
 
 def marker_radius(cluster, busiest, box):
     """Circles sized by the square root of their count, in the box's own units."""
     share = math.sqrt(cluster.count / busiest) if busiest else 0
-    return round(box[2] * (0.008 + 0.018 * share), 3)
+    return round(box[2] * (0.012 + 0.022 * share), 3)
