@@ -5,6 +5,7 @@ same number of queries whatever its size (any engine)."""
 import re
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -89,8 +90,6 @@ def test_every_library_list_query_reads_the_owners_rows_through_an_index(seeded,
     for name, path in LISTS.items():
         queries = media_queries(client if not path.startswith("/api/") else api, path)
         if "/api/v1/map/" in path or "/library/map/" in path or path == "/api/v1/timeline/":
-            from django.core.cache import cache
-
             cache.clear()  # counted again, not read from the cache
             queries = media_queries(client if not path.startswith("/api/") else api, path)
         assert queries, name
@@ -120,7 +119,7 @@ def test_queries_per_page_do_not_grow_with_its_size(path, client, monkeypatch):
     counts = {}
     for size in (4, 20):
         monkeypatch.setattr(timeline_views, "PAGE_SIZE", size)
-        (api if path.startswith("/api/") else client).get(path.format(size=size))  # counts the scrubber's months once
+        cache.clear()  # nothing read from the cache: the page's own queries at each size
         with CaptureQueriesContext(connection) as captured:
             response = (api if path.startswith("/api/") else client).get(path.format(size=size))
         assert response.status_code == 200
@@ -148,3 +147,24 @@ def test_map_queries_do_not_grow_with_the_number_of_places(client):
             assert page.count('<a class="map-cluster') == (places // 2 if "country" in path else 2)
             counts.setdefault(path, []).append(len(captured.captured_queries))
     assert all(len(set(sizes)) == 1 for sizes in counts.values()), counts
+
+
+@pytest.mark.django_db
+def test_a_timeline_page_drawn_from_the_cache_follows_the_library(client):
+    person = UserFactory()
+    everything(person)
+    library_seed(person, 30, years=1)
+    client.force_login(person)
+
+    def tiles():
+        page = client.get(reverse("library:index")).content.decode()
+        return dict(re.findall(r'<li class="tile" data-id="(\d+)" data-status="(\w+)"', page))
+
+    first = tiles()
+    assert len(first) == 30 and tiles() == first
+    newest = MediaItemFactory(owner=person, taken=None)
+    assert set(tiles()) == set(first) | {str(newest.pk)}
+    MediaItem.objects.filter(pk=newest.pk).update(status=MediaItem.Status.FAILED)
+    assert tiles()[str(newest.pk)] == "failed"
+    MediaItem.objects.filter(pk=newest.pk).delete()
+    assert tiles() == first

@@ -180,19 +180,19 @@ class MonthOf(Func):
         return super().as_sql(compiler, connection, template=template, **extra)
 
 
-def _library_version(user, items):
-    """Changes whenever an item is added, deleted or finishes analysis, or a backfill (a newly
-    granted consent applied to what is stored) moves on: read from indexes, far cheaper than
-    counting the months again."""
+def library_version(user, items):
+    """Changes whenever an item is added, deleted or changes state (uploaded, processing, analysed,
+    failed), or a backfill (a newly granted consent applied to what is stored) moves on: read from
+    indexes, far cheaper than counting or drawing the library again."""
     added = items.order_by().aggregate(n=Count("id"), last=Max("id"))
-    analyzed = items.filter(status=MediaItem.Status.ANALYZED).count()
+    states = sorted(items.order_by().values_list("status").annotate(n=Count("id")))
     backfilled = Backfill.objects.filter(owner=user).aggregate(n=Count("id"), done=Sum("done"))
-    return (added["n"], added["last"], analyzed, backfilled["n"], backfilled["done"])
+    return (added["n"], added["last"], *(f"{state}={n}" for state, n in states), backfilled["n"], backfilled["done"])
 
 
 def counted_while_unchanged(user, items, name, count):
-    """`count(items)`, kept in the cache until the library changes (see _library_version)."""
-    version = _library_version(user, items)
+    """`count(items)`, kept in the cache until the library changes (see library_version)."""
+    version = library_version(user, items)
     key = f"{name}:{user.pk}:{':'.join(str(v) for v in version)}"
     counts = cache.get(key)
     if counts is None:

@@ -3,7 +3,7 @@ import re
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -20,7 +20,7 @@ from ..models import MediaItem
 from . import selectors, services
 from .backfill import LABELS as BACKFILL_LABELS
 from .map_views import map_context
-from .timeline_views import scrubber_context, timeline_context
+from .timeline_views import scrubber_context, timeline_page
 
 ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif,video/mp4,video/quicktime,.mov"
 PENDING = (MediaItem.Status.UPLOADED, MediaItem.Status.PROCESSING)
@@ -44,9 +44,9 @@ def library(request):
         return _upload_many(request)
     grants = active_grants(request.user.pk)
     status = request.GET.get("status")
-    context = timeline_context(request, grants, status if status in MediaItem.Status.values else None)
+    context = timeline_page(request, grants, status if status in MediaItem.Status.values else None)
     if request.GET.get("fragment"):
-        return render(request, "suggestions/library/_timeline.html", context)
+        return HttpResponse(context["timeline_html"])
     return render(
         request,
         "suggestions/library/library.html",
