@@ -85,13 +85,14 @@ def timeline_context(request, grants, status):
 PAGE_FIELDS = ("status", "chosen", "continued", "q", "search_messages", "status_query", "has_items")
 
 
-def timeline_page(request, grants, status):
-    """`timeline_context`'s fields with the page rendered (`timeline_html`), the rendering kept in the
-    cache until the library changes: rendering 120 tiles is most of a page's cost, reading whether the
-    library changed is two index reads."""
+def timeline_page(request, grants, status, whole=True):
+    """`timeline_context`'s fields with the page rendered (`timeline_html`) and, for a whole page, the
+    scrubber (`scrubber_html`) and the search box's hints, all kept in the cache until the library
+    changes: rendering 120 tiles and 120 months is most of a page's cost, reading whether the library
+    changed is three index reads."""
     params = "&".join(f"{name}={request.GET.get(name, '')[:200]}" for name in ("cursor", "month", "q"))
     version = timeline.library_version(request.user, MediaItem.objects.filter(owner=request.user))
-    key = (f"timeline-page:{PAGE_SIZE}:{request.user.pk}:{TIME in grants}:{LOCATION in grants}:{status}:{params}:"
+    key = (f"timeline-page:{PAGE_SIZE}:{whole}:{request.user.pk}:{TIME in grants}:{LOCATION in grants}:{status}:{params}:"
            f"{':'.join(str(v) for v in version)}")
     page = cache.get(key)
     if page is None:
@@ -99,6 +100,10 @@ def timeline_page(request, grants, status):
         context["has_items"] = bool(context["months"])
         page = {name: context[name] for name in PAGE_FIELDS}
         page["timeline_html"] = render_to_string("suggestions/library/_timeline.html", context)
+        if whole:
+            scrub = scrubber_context(request, grants, status)
+            page["search_hints"] = scrub["search_hints"]
+            page["scrubber_html"] = render_to_string("suggestions/library/_scrubber.html", {**context, **scrub})
         cache.set(key, page, timeout=300)
     return page
 

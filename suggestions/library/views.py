@@ -20,7 +20,7 @@ from ..models import MediaItem
 from . import selectors, services
 from .backfill import LABELS as BACKFILL_LABELS
 from .map_views import map_context
-from .timeline_views import scrubber_context, timeline_page
+from .timeline_views import timeline_page
 
 ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif,video/mp4,video/quicktime,.mov"
 PENDING = (MediaItem.Status.UPLOADED, MediaItem.Status.PROCESSING)
@@ -44,15 +44,15 @@ def library(request):
         return _upload_many(request)
     grants = active_grants(request.user.pk)
     status = request.GET.get("status")
-    context = timeline_page(request, grants, status if status in MediaItem.Status.values else None)
-    if request.GET.get("fragment"):
+    whole = not request.GET.get("fragment")
+    context = timeline_page(request, grants, status if status in MediaItem.Status.values else None, whole)
+    if not whole:
         return HttpResponse(context["timeline_html"])
     return render(
         request,
         "suggestions/library/library.html",
         {
             **context,
-            **scrubber_context(request, grants, context["status"]),
             "statuses": MediaItem.Status.choices,
             "can_upload": LIBRARY in grants,
             "library_scope": SCOPES[LIBRARY],
