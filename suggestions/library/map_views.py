@@ -39,17 +39,16 @@ def map_context(request, grants):
             view_box=" ".join(f"{value:g}" for value in box),
             stroke=round(box[2] / 900, 3),
             font=round(box[2] / 75, 3),
-            world=places.world(),
+            land=places.land_svg(country),
             country_name=places.country_name(country) if country else "",
             total=sum(cluster.count for cluster in clusters),
-            places_by_country=_places_by_country(request.user, grants) if not country else [],
+            places_by_country=_places_by_country(request.user, clusters) if not country else [],
         )
     return context
 
 
-def _places_by_country(user, grants):
+def _places_by_country(user, countries):
     """For the list under the world map: each country with its places, as the zoomed map shows them."""
-    countries, _ = places.map_clusters(user, grants)
     by_country = {}
     for row in selectors.place_counts(user):
         cluster = places.Cluster(label=row["place"], count=row["count"], lat=row["lat"], lon=row["lon"],
@@ -57,6 +56,5 @@ def _places_by_country(user, grants):
         cluster.timeline_url = timeline_url(cluster)
         by_country.setdefault(row["country_code"], []).append(cluster)
     for country in countries:
-        country.timeline_url = timeline_url(country)
         country.places = by_country.get(country.country_code, [])
     return countries

@@ -11,10 +11,12 @@ only ever named on the cluster it belongs to, never placed by its own coordinate
 import json
 import math
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pycountry
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from consent.scopes import LOCATION
 
@@ -31,6 +33,16 @@ SMALLEST_BOX, WORLD_SMALLEST_BOX = 14.0, 60.0  # degrees across: how close the m
 def world():
     """{"source": credit, "countries": [{"code", "name", "d"}]} with `d` an SVG path in degrees."""
     return json.loads(WORLD.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=64)
+def land_svg(zoomed=""):
+    """The countries as SVG paths, escaped once per process (the file is 120 kB), `zoomed` marked."""
+    paths = []
+    for land in world()["countries"]:
+        marked = ' class="map-zoomed"' if land["code"] == zoomed else ""
+        paths.append(f'<path d="{escape(land["d"])}"{marked}/>')
+    return mark_safe("".join(paths))
 
 
 @dataclass

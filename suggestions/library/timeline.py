@@ -182,12 +182,14 @@ class MonthOf(Func):
 
 def library_version(user, items):
     """Changes whenever an item is added, deleted or changes state (uploaded, processing, analysed,
-    failed), or a backfill (a newly granted consent applied to what is stored) moves on: read from
-    indexes, far cheaper than counting or drawing the library again."""
-    added = items.order_by().aggregate(n=Count("id"), last=Max("id"))
-    states = sorted(items.order_by().values_list("status").annotate(n=Count("id")))
+    failed), or a backfill (a newly granted consent applied to what is stored) moves on: one pass
+    over the owner's (owner, status) index, far cheaper than counting or drawing the library again."""
+    counted = items.order_by().aggregate(
+        n=Count("id"), last=Max("id"),
+        **{state: Count("id", filter=Q(status=state)) for state in MediaItem.Status.values},
+    )
     backfilled = Backfill.objects.filter(owner=user).aggregate(n=Count("id"), done=Sum("done"))
-    return (added["n"], added["last"], *(f"{state}={n}" for state, n in states), backfilled["n"], backfilled["done"])
+    return (*counted.values(), backfilled["n"], backfilled["done"])
 
 
 def counted_while_unchanged(user, items, name, count):
