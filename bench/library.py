@@ -7,8 +7,11 @@ Seeds one person with 20,000 analysed items over ten years and 50 others with 2,
 rows) on the default engine (SQLite in a fresh VAR_DIR) or, with DATABASE_URL, on PostgreSQL (the
 database is dropped and made again), starts gunicorn, and loads each endpoint from this process
 with Python threads. Prints p50/p95/p99, requests per second, the server's CPU per request and a
-baseline endpoint measured in the same run. Targets (issue 14): timeline page p95 < 50 ms, scrubber
-counts p95 < 30 ms, search p95 < 100 ms per query class.
+baseline endpoint measured in the same run; then the floors (the bare queries and the rendering of a
+page in this process) and, in Chromium, the first screen of thumbnails decoded after navigation
+(Largest Contentful Paint and every visible img decoded) and scrubber jumps. Targets (issue 14):
+timeline page p95 < 50 ms, scrubber counts p95 < 30 ms, search p95 < 100 ms per query class, map
+counts < 100 ms, first screen < 1 s, scrubber jump < 300 ms.
 """
 
 import argparse
@@ -55,7 +58,7 @@ def seed(var_dir):
     from consent.services import scopes_grant  # noqa: PLC0415
     from rollweb.tokens import token_issue  # noqa: PLC0415
     from suggestions.models import Face, MediaItem, Person  # noqa: PLC0415
-    from tests.library_seed import library_seed  # noqa: PLC0415
+    from tests.library_seed import library_seed, previews_store  # noqa: PLC0415
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)  # pages name their hashed static files
@@ -65,7 +68,8 @@ def seed(var_dir):
     for n, person in enumerate(people):
         scopes_grant(person, everything, notice_version=scopes.notice_version(), method=Method.WEB,
                      biometric_confirmed=True)
-        library_seed(person, OWNER_ITEMS if n == 0 else OTHER_ITEMS, years=YEARS, previews=[("a.jpg", "b.jpg")])
+        previews = previews_store(person.pk) if n == 0 else [("a.jpg", "b.jpg")]  # real files for Chromium
+        library_seed(person, OWNER_ITEMS if n == 0 else OTHER_ITEMS, years=YEARS, previews=previews)
     owner = people[0]
     anna = Person.objects.create(owner=owner, name="Anna")
     items = MediaItem.objects.filter(owner=owner, kind="photo").values_list("pk", flat=True)[::40]
@@ -99,6 +103,9 @@ ENDPOINTS = [
     ("search: kind", "/api/v1/media/?q=videos", 100, False),
     ("search: combined", "/api/v1/media/?q=anna+in+arezzo+2020", 100, False),
     ("search: unknown word", "/api/v1/media/?q=blorp", 100, False),
+    ("map counts API (world)", "/api/v1/map/", 100, False),
+    ("map counts API (one country)", "/api/v1/map/?country=IT", 100, False),
+    ("map page (HTML)", "/library/map/", None, True),
 ]
 
 
@@ -116,6 +123,103 @@ def run(port, token, cookie, seconds, connections, server):
               f"server CPU {cpu_ms:.1f} ms/request", flush=True)
         if result["errors"] or (target is not None and result["p95"] >= target):
             missed.append(f"{label}: p95 {result['p95']:.1f} ms (target < {target} ms), errors {result['errors']}")
+    return missed
+
+
+def _quantiles(times):
+    times = sorted(times)
+    return times[len(times) // 2], times[min(len(times) - 1, int(len(times) * 0.95))]
+
+
+def floors(rounds=40):
+    """Where a timeline page's time goes, in this process (one client, no HTTP): the bare page query,
+    the grouping into days, the rendering of its 120 tiles, and the same from the cache."""
+    from django.core.cache import cache  # noqa: PLC0415 (after django.setup)
+    from django.template.loader import render_to_string  # noqa: PLC0415
+    from django.test import RequestFactory  # noqa: PLC0415
+
+    from consent.services import active_grants  # noqa: PLC0415
+    from django.contrib.auth import get_user_model  # noqa: PLC0415
+    from suggestions.library import selectors, timeline, timeline_views  # noqa: PLC0415
+    from suggestions.models import MediaItem  # noqa: PLC0415
+
+    owner = get_user_model().objects.get(username="bench0")
+    grants = active_grants(owner.pk)
+    request = RequestFactory().get("/library/")
+    request.user = owner
+    steps = {
+        "bare page query (121 rows)": lambda: list(timeline.timeline_items(
+            owner, grants, MediaItem.objects.only(*timeline.TILE_COLUMNS))[:121]),
+        "page context (query + days)": lambda: timeline_views.timeline_context(request, grants, None),
+        "page context + rendering 120 tiles": lambda: render_to_string(
+            "suggestions/library/_timeline.html", timeline_views.timeline_context(request, grants, None)),
+        "library version (cache key)": lambda: timeline.library_version(owner, MediaItem.objects.filter(owner=owner)),
+        "rendered page from the cache": lambda: timeline_views.timeline_page(request, grants, None),
+        "bare month count query": lambda: timeline._months_counted(MediaItem.objects.filter(owner=owner), grants),
+        "bare map count query": lambda: selectors._places_counted(MediaItem.objects.filter(owner=owner).exclude(place="")),
+    }
+    print("floors in this process (one client, no HTTP):")
+    for label, step in steps.items():
+        step()
+        times = []
+        for _ in range(rounds):
+            began = time.perf_counter()
+            step()
+            times.append((time.perf_counter() - began) * 1000)
+        p50, p95 = _quantiles(times)
+        print(f"  {label:44} p50 {p50:6.1f}  p95 {p95:6.1f} ms", flush=True)
+    cache.clear()
+
+
+VISIBLE_DECODED = (
+    "() => { const seen = [...document.querySelectorAll('.tl-grid img')].filter(img => {"
+    " const box = img.getBoundingClientRect(); return box.top < innerHeight && box.bottom > 0; });"
+    " return seen.length > 0 && seen.every(img => img.complete && img.naturalWidth > 0) && performance.now(); }"
+)
+LCP = ("() => new Promise(done => new PerformanceObserver((list, observer) => {"
+       " const entries = list.getEntries(); done(entries[entries.length - 1].startTime); })"
+       ".observe({type: 'largest-contentful-paint', buffered: true}))")
+
+
+def browser_timings(port, cookie, rounds=5):
+    """Chromium at 1280 × 860: the library opened (LCP, and every visible thumbnail decoded) and the
+    scrubber's jumps to months years back, each to its first screen decoded."""
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 (only this part needs it)
+
+    from tests.test_browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: PLC0415
+
+    name, value = cookie.split("=", 1)
+    base = f"http://127.0.0.1:{port}"
+    missed, opened, lcps, jumps = [], [], [], []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            for n in range(rounds):
+                context = browser.new_context(viewport={"width": 1280, "height": 860})
+                context.add_cookies([{"name": name, "value": value, "url": base}])
+                page = context.new_page()
+                page.goto(base + "/library/", wait_until="commit")
+                opened.append(page.wait_for_function(VISIBLE_DECODED, polling="raf").json_value())
+                lcps.append(page.evaluate(LCP))
+                for month in (f"{2024 - n}-0{3 + n}", f"{2018 + n}-1{n % 3}"):
+                    link = page.locator(f".scrub-months a[href$='month={month}']")
+                    page.evaluate("() => { window.jumpStart = performance.now(); }")
+                    link.click()
+                    page.wait_for_function(  # (a month's first day can show as the next in the camera's time)
+                        "m => document.querySelector(`.tl-month[data-month='${m}']`)"
+                        " && !document.getElementById('timeline').hasAttribute('aria-busy')", arg=month, polling="raf")
+                    done = page.wait_for_function(VISIBLE_DECODED, polling="raf").json_value()
+                    jumps.append(done - page.evaluate("window.jumpStart"))
+                context.close()
+        finally:
+            browser.close()
+    for label, times, target in (("first screen decoded after navigation", opened, 1000),
+                                 ("largest contentful paint", lcps, 1000),
+                                 ("scrubber jump to a month, first screen decoded", jumps, 300)):
+        p50, worst = _quantiles(times)[0], max(times)
+        print(f"Chromium: {label:48} median {p50:6.0f}  worst {worst:6.0f} ms  ({len(times)} runs)", flush=True)
+        if worst >= target:
+            missed.append(f"Chromium {label}: worst {worst:.0f} ms (target < {target} ms)")
     return missed
 
 
@@ -139,6 +243,8 @@ def main():
     server = serve(var_dir, args.port, log)
     try:
         missed = run(args.port, token, cookie, args.seconds, args.connections, server)
+        floors()
+        missed += browser_timings(args.port, cookie)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -73,6 +73,6 @@ def test_the_month_count_query_is_an_index_scan_on_the_owners_rows(seeded):
         months = timeline.month_counts(person, {scopes.LIBRARY: True, scopes.TIME: True})
     assert sum(count for _, count in months) == 1500
     items = [query["sql"] for query in queries.captured_queries if '"suggestions_mediaitem"' in query["sql"]]
-    assert len(items) == 3  # the library's version (2), then the counts (not cached yet)
+    assert len(items) == 2  # the library's version (one pass), then the counts (not cached yet)
     for sql in items:
         assert_owner_index_scan(plan(sql), owner_indexes, sql)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import controls, edits, feed, library, people, sharing, timeline, uploads
+from . import controls, edits, feed, library, people, places, sharing, timeline, uploads
 
 urlpatterns = [
     path("media/check/", library.MediaCheckView.as_view(), name="api-media-check"),
@@ -18,6 +18,7 @@ urlpatterns = [
     path("uploads/<uuid:pk>/complete/", uploads.UploadCompleteView.as_view(), name="api-upload-complete"),
     path("timeline/", timeline.TimelineMonthsView.as_view(), name="api-timeline"),
     path("timeline/items/", timeline.TimelineItemsView.as_view(), name="api-timeline-items"),
+    path("map/", places.MapCountsView.as_view(), name="api-map"),
     path("people/", people.PeopleListView.as_view(), name="api-people"),
     path("people/preference/", controls.PeoplePreferenceView.as_view(), name="api-people-preference"),
     path("people/<int:pk>/", people.PersonView.as_view(), name="api-person"),

@@ -1,10 +1,11 @@
 """The library's reads, always scoped to an owner: the one place a list of items is filtered."""
 
 from django.db import connection
-from django.db.models import Max
+from django.db.models import Avg, Count, Max
 from django.shortcuts import get_object_or_404
 
 from ..models import Backfill, ChunkedUpload, MediaItem, Tombstone
+from . import timeline
 
 
 def media_of(user):
@@ -70,3 +71,20 @@ def last_uploads(user_ids):
 def upload_owned(user, pk):
     """One of the person's resumable uploads; another person's (or none) is a 404."""
     return get_object_or_404(ChunkedUpload.objects.filter(owner=user), pk=pk)
+
+
+def place_counts(user):
+    """[{place, region, country_code, count, lat, lon}] of every place in the person's library, busiest
+    first, coordinates the mean of the place's items rounded to 0.1° (about 11 km); counted again only
+    when the library changed. Callers check `location`."""
+    items = MediaItem.objects.filter(owner=user).exclude(place="")
+    return timeline.counted_while_unchanged(user, items, "map-places", _places_counted)
+
+
+def _places_counted(items):
+    rows = (
+        items.values("place", "region", "country_code")
+        .annotate(count=Count("id"), lat=Avg("latitude"), lon=Avg("longitude"))
+        .order_by("-count", "place")
+    )
+    return [{**row, "lat": round(row["lat"], 1), "lon": round(row["lon"], 1)} for row in rows if row["lat"] is not None]

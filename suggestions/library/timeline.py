@@ -180,16 +180,28 @@ class MonthOf(Func):
         return super().as_sql(compiler, connection, template=template, **extra)
 
 
-def _library_version(user, items):
-    """Changes whenever an item is added, deleted or finishes analysis, or a backfill (a newly
-    granted consent applied to what is stored) moves on: read from indexes, far cheaper than
-    counting the months again."""
-    added = items.order_by().aggregate(n=Count("id"), last=Max("id"))
-    analyzed = items.exclude(analysis_pass=MediaItem.Pass.NONE).aggregate(
-        ingested=Count("id"), analyzed=Count("id", filter=Q(analysis_pass=MediaItem.Pass.ANALYSIS))
+def library_version(user, items):
+    """Changes whenever an item is added, deleted or changes state (uploaded, processing, analysed,
+    failed) or pass, or a backfill (a newly granted consent applied to what is stored) moves on: one pass
+    over the owner's (owner, status) index, far cheaper than counting or drawing the library again."""
+    counted = items.order_by().aggregate(
+        n=Count("id"), last=Max("id"),
+        **{state: Count("id", filter=Q(status=state)) for state in MediaItem.Status.values},
+        **{f"pass_{done}": Count("id", filter=Q(analysis_pass=done)) for done in MediaItem.Pass.values},
     )
     backfilled = Backfill.objects.filter(owner=user).aggregate(n=Count("id"), done=Sum("done"))
-    return (added["n"], added["last"], analyzed["ingested"], analyzed["analyzed"], backfilled["n"], backfilled["done"])
+    return (*counted.values(), backfilled["n"], backfilled["done"])
+
+
+def counted_while_unchanged(user, items, name, count):
+    """`count(items)`, kept in the cache until the library changes (see library_version)."""
+    version = library_version(user, items)
+    key = f"{name}:{user.pk}:{':'.join(str(v) for v in version)}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = count(items)
+        cache.set(key, counts, timeout=300)
+    return counts
 
 
 def month_counts(user, grants, status=None):
@@ -198,13 +210,8 @@ def month_counts(user, grants, status=None):
     items = MediaItem.objects.filter(owner=user)
     if status:
         items = items.filter(status=status)
-    version = _library_version(user, items)
-    key = f"timeline-months:{user.pk}:{TIME in grants}:{status}:{':'.join(str(v) for v in version)}"
-    counts = cache.get(key)
-    if counts is None:
-        counts = _months_counted(items, grants)
-        cache.set(key, counts, timeout=300)
-    return counts
+    return counted_while_unchanged(
+        user, items, f"timeline-months:{TIME in grants}:{status}", lambda items: _months_counted(items, grants))
 
 
 def _months_counted(items, grants):

@@ -1,7 +1,9 @@
 """The timeline part of the library page: one keyset page of days (from the newest, from a cursor,
 or from a chosen month) and the scrubber, as a whole page or a fragment."""
 
+from django.core.cache import cache
 from django.core.exceptions import BadRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -75,6 +77,34 @@ def timeline_context(request, grants, status):
         "thumb_small": THUMB_SMALL,
         "thumb_large": THUMB_LARGE,
     }
+
+
+# What the library page needs from a timeline page besides its rendered HTML (all kept with it).
+PAGE_FIELDS = ("status", "chosen", "continued", "q", "search_messages", "status_query", "has_items")
+
+
+def timeline_page(request, grants, status, whole=True):
+    """`timeline_context`'s fields with the page rendered (`timeline_html`) and, for a whole page, the
+    scrubber (`scrubber_html`) and the search box's hints, all kept in the cache until the library
+    changes: rendering 120 tiles and 120 months is most of a page's cost, reading whether the library
+    changed is three index reads."""
+    params = "&".join(f"{name}={request.GET.get(name, '')[:200]}" for name in ("cursor", "month", "q"))
+    version = timeline.library_version(request.user, MediaItem.objects.filter(owner=request.user))
+    # Every scope in force is in the key: a search by person or place answers differently without its scope.
+    key = (f"timeline-page:{PAGE_SIZE}:{whole}:{request.user.pk}:{','.join(sorted(grants))}:{status}:{params}:"
+           f"{':'.join(str(v) for v in version)}")
+    page = cache.get(key)
+    if page is None:
+        context = timeline_context(request, grants, status)
+        context["has_items"] = bool(context["months"])
+        page = {name: context[name] for name in PAGE_FIELDS}
+        page["timeline_html"] = render_to_string("suggestions/library/_timeline.html", context)
+        if whole:
+            scrub = scrubber_context(request, grants, status)
+            page["search_hints"] = scrub["search_hints"]
+            page["scrubber_html"] = render_to_string("suggestions/library/_scrubber.html", {**context, **scrub})
+        cache.set(key, page, timeout=300)
+    return page
 
 
 def scrubber_context(request, grants, status):

@@ -6,6 +6,7 @@ from . import views
 
 urlpatterns = [
     path("", views.library, name="index"),
+    path("map/", views.places_map, name="map"),
     path("upload/", views.upload, name="upload"),
     path("status/", views.status, name="status"),
     path("selected/", views.selected, name="selected"),

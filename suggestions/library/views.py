@@ -3,7 +3,7 @@ import re
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
@@ -21,7 +21,8 @@ from ..models import MediaItem
 from . import selectors, services, timeline
 from .backfill import LABELS as BACKFILL_LABELS
 from .downloads import MOST, media_zip, zip_name
-from .timeline_views import scrubber_context, timeline_context
+from .map_views import map_context
+from .timeline_views import timeline_page
 
 ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif,video/mp4,video/quicktime,.mov"
 PENDING = (MediaItem.Status.UPLOADED, MediaItem.Status.PROCESSING)
@@ -45,15 +46,15 @@ def library(request):
         return _upload_many(request)
     grants = active_grants(request.user.pk)
     status = request.GET.get("status")
-    context = timeline_context(request, grants, status if status in MediaItem.Status.values else None)
-    if request.GET.get("fragment"):
-        return render(request, "suggestions/library/_timeline.html", context)
+    whole = not request.GET.get("fragment")
+    context = timeline_page(request, grants, status if status in MediaItem.Status.values else None, whole)
+    if not whole:
+        return HttpResponse(context["timeline_html"])
     return render(
         request,
         "suggestions/library/library.html",
         {
             **context,
-            **scrubber_context(request, grants, context["status"]),
             "statuses": MediaItem.Status.choices,
             "can_upload": LIBRARY in grants,
             "library_scope": SCOPES[LIBRARY],
@@ -66,6 +67,12 @@ def library(request):
             "backfills": [backfill_json(b) for b in selectors.backfills_running(request.user)],
         },
     )
+
+
+@login_required
+def places_map(request):
+    """Where the photos were taken (needs `location`; without it the page says so)."""
+    return render(request, "suggestions/library/map.html", map_context(request, active_grants(request.user.pk)))
 
 
 def backfill_json(backfill):
