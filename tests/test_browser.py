@@ -124,7 +124,10 @@ def upload_and_watch(steps, files):
     page.set_input_files("#file-input", [str(path) for path in files])
     rows = page.locator("#progress-list li")
     rows.first.wait_for()
-    assert page.locator("#progress-list progress").count() == len(files)
+    # Each file gets its row and progress bar as the uploader queues it (in IndexedDB, one by one).
+    page.wait_for_function(
+        "n => document.querySelectorAll('#progress-list progress').length === n", arg=len(files), timeout=10_000
+    )
     steps.shot("uploading")
     page.wait_for_function(
         "n => document.querySelectorAll('#progress-list li.done').length === n", arg=len(files), timeout=TIMEOUT_MS
