@@ -41,6 +41,7 @@ from django.core.files.storage import default_storage  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from PIL import Image, ImageOps  # noqa: E402
 
+from bench.timing import Took, encode_again, timed  # noqa: E402
 from consent import scopes  # noqa: E402
 from consent.models import Method  # noqa: E402
 from consent.services import scopes_grant  # noqa: E402
@@ -53,16 +54,6 @@ from suggestions.models import Face, MediaItem, Suggestion, SuggestionItem  # no
 CORPUS = Path(os.environ.get("ROLLWEB_CORPUS", REPO.parent / "shared" / "corpus"))
 
 
-class Took(float):
-    cpu = 0.0
-
-
-def timed(function, *args, **kwargs):
-    start, cpu = time.perf_counter(), time.process_time()
-    result = function(*args, **kwargs)
-    took = Took(time.perf_counter() - start)
-    took.cpu = time.process_time() - cpu
-    return took, result
 
 
 def previews(count):
@@ -122,28 +113,6 @@ def still_floor(picture, frames):
         container.mux(stream.encode())
 
 
-def own_frames_floor(name):
-    """Encoding the recap's own frames again with the same settings (decoding is not timed)."""
-    wall = cpu = 0.0
-    with default_storage.open(name, "rb") as mp4, av.open(mp4) as source:
-        decoded = source.decode(video=0)
-        first = next(decoded)
-        with tempfile.NamedTemporaryFile(suffix=".mp4") as out, av.open(out.name, "w", format="mp4") as container:
-            stream = container.add_stream("libx264", rate=FPS)
-            stream.width, stream.height, stream.pix_fmt = first.width, first.height, "yuv420p"
-            stream.options = dict(X264)
-            for frame in [first, *decoded, None]:
-                if frame is not None:
-                    frame = av.VideoFrame.from_ndarray(frame.to_ndarray(), format="yuv420p")
-                start, started_cpu = time.perf_counter(), time.process_time()
-                packets = stream.encode(frame)
-                wall += time.perf_counter() - start
-                cpu += time.process_time() - started_cpu
-                container.mux(packets)
-    took = Took(wall)
-    took.cpu = cpu
-    return took
-
 
 def described(name):
     with default_storage.open(name, "rb") as mp4, av.open(io.BytesIO(mp4.read())) as container:
@@ -187,7 +156,7 @@ def main():
     line("floor: one still picture encoded, before the render", before, f"{frames} frames")
     line(f"recap of {args.photos} photos (load, cards, pans, fades, music, store)", render, what)
     line("floor: one still picture encoded, after the render", after)
-    own = own_frames_floor(name)
+    own = encode_again(name)
     line("the recap's own frames encoded again (encoder alone)", own)
     print(f"ratio to the still floor: {render / floor:.2f}× wall, {render.cpu / floor.cpu:.2f}× cpu (target 1.5×); "
           f"to its own frames' encode: {render / own:.2f}× wall, {render.cpu / own.cpu:.2f}× cpu")

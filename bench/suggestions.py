@@ -31,12 +31,12 @@ import django  # noqa: E402
 
 django.setup()
 
-import av  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.files.storage import default_storage  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from PIL import Image, ImageDraw, ImageFilter  # noqa: E402
 
+from bench.timing import encode_again, timed  # noqa: E402
 from consent import scopes  # noqa: E402
 from consent.models import Method  # noqa: E402
 from consent.services import scopes_grant  # noqa: E402
@@ -45,7 +45,7 @@ from suggestions.analysis import images  # noqa: E402
 from suggestions.feed import render as feed_render, services as feed  # noqa: E402
 from suggestions.feed.selectors import library_snapshot  # noqa: E402
 from suggestions.generators import drafts_for  # noqa: E402
-from suggestions.generators.recap import FPS, X264, recap_seconds  # noqa: E402
+from suggestions.generators.recap import recap_seconds  # noqa: E402
 from suggestions.models import (  # noqa: E402
     Face, Home, MediaItem, Person, Suggestion, SuggestionItem, YearReviewRequest,
 )
@@ -63,18 +63,6 @@ CITIES = [
 TARGETS = {"full": 5.0, "incremental": 1.0, "collage": 1.0, "recap": 20.0}
 
 
-class Took(float):
-    """Wall-clock seconds, with the process's CPU seconds beside them (steadier on a shared machine)."""
-
-    cpu = 0.0
-
-
-def timed(function, *args, **kwargs):
-    start, cpu = time.perf_counter(), time.process_time()
-    result = function(*args, **kwargs)
-    took = Took(time.perf_counter() - start)
-    took.cpu = time.process_time() - cpu
-    return took, result
 
 
 def synthetic_days(rng, count):
@@ -196,30 +184,6 @@ def collage_floor(pictures):
     return timed(floor)[0]
 
 
-def recap_floor(name):
-    """Encoding the recap's own frames again with the same settings: the encoder's share, which no
-    way of making the frames avoids. Frames are decoded one at a time; only encoding is timed."""
-    wall = cpu_total = 0.0
-    with default_storage.open(name, "rb") as mp4, av.open(mp4) as source:
-        frames = source.decode(video=0)
-        first = next(frames)
-        with tempfile.NamedTemporaryFile(suffix=".mp4") as out, av.open(out.name, "w", format="mp4") as container:
-            stream = container.add_stream("libx264", rate=FPS)
-            stream.width, stream.height, stream.pix_fmt = first.width, first.height, "yuv420p"
-            stream.options = dict(X264)
-            for frame in [first, *frames, None]:
-                if frame is not None:
-                    frame = av.VideoFrame.from_ndarray(frame.to_ndarray(), format="yuv420p")
-                start, cpu = time.perf_counter(), time.process_time()
-                packets = stream.encode(frame)
-                wall += time.perf_counter() - start
-                cpu_total += time.process_time() - cpu
-                for packet in packets:
-                    container.mux(packet)
-    took = Took(wall)
-    took.cpu = cpu_total
-    return took
-
 
 def line(name, seconds, target=None, floor=None, note=""):
     parts = [f"{name:<50} {seconds:7.3f} s (cpu {getattr(seconds, 'cpu', 0):6.3f} s)"]
@@ -278,7 +242,7 @@ def main():
     count = 9
     seconds = recap_seconds(count)
     recap, name = render_suggestion(user, "recap_video", pictures[:count])
-    line(f"recap video of {count} photos, {seconds:.1f} s of 720p", recap, TARGETS["recap"], recap_floor(name))
+    line(f"recap video of {count} photos, {seconds:.1f} s of 720p", recap, TARGETS["recap"], encode_again(name))
     print("load average at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     print("Figures from a shared machine vary; compare the ratios, and re-measure on a quiet one.")
 
