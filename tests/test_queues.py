@@ -135,7 +135,7 @@ def test_an_item_is_used_for_time_and_place_after_the_first_pass_and_analysed_af
 
 def test_the_feed_refreshes_when_a_batch_has_done_each_pass(user, monkeypatch, settings):
     settings.SUGGESTIONS_DEBOUNCE_SECONDS = 300
-    grant(user, "library", "time")
+    grant(user, "library", "time", "themes")  # themes: the second pass has work, so it is a turn of its own
     first, second = waiting_items(user, 2, datetime(2021, 3, 1))
     monkeypatch.setattr(pipeline, "enqueue", lambda *args: None)
     monkeypatch.setattr(registry, "stages_for", lambda *args, **kwargs: [])
@@ -155,6 +155,20 @@ def test_the_feed_refreshes_when_a_batch_has_done_each_pass(user, monkeypatch, s
     pipeline.media_pass(pipeline.media_claim(second), registry.ANALYSIS)
     assert due_in() <= 1
     assert set(MediaItem.objects.filter(owner=user).values_list("status", flat=True)) == {"analyzed"}
+
+
+def test_without_faces_or_themes_the_first_turn_also_does_the_second_pass(user, corpus, monkeypatch):
+    grant(user, "library", "time", "location")
+    queued = []
+    monkeypatch.setattr(pipeline, "enqueue", lambda *args: queued.append(args[0]))
+    item, _ = upload_file(user, corpus / "exif" / "DSCN0010.jpg")
+    done = pipeline.media_pass(pipeline.media_claim(item.pk), registry.INGEST)
+    assert (done.status, done.analysis_pass, done.lease_expires_at) == ("analyzed", "analysis", None)
+    assert done.place and done.quality is None and not done.faces.exists()
+    assert pipeline.ANALYZE_NEXT not in queued
+    assert [(r.stage, r.outcome) for r in done.ledger.all()][-4:] == [
+        ("pass_ingest", "done"), ("themes", "skipped"), ("faces", "skipped"), ("pass_analysis", "done"),
+    ]
 
 
 def test_the_sweeper_queues_lost_turns_of_each_pass(user, monkeypatch):

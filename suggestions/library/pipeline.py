@@ -3,6 +3,7 @@ pass's registered stages under their consent scopes, record each in the item's l
 the features a pass is done. Items are taken fairly per person (fair_next), not in upload order."""
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -126,6 +127,27 @@ def source_for(item, grants, pass_name=None):
     )
 
 
+# A read of a person's grants this recent decides whether a stage starts (a pass's stages start
+# within this of each other); what a stage keeps is checked again under the consent lock
+# (scope_guard) when it is written, so a withdrawal in between still keeps nothing.
+GRANTS_FRESH_SECONDS = 1.0
+
+
+class OwnerGrants:
+    """The grants in force for one person, read again when the last read is older than GRANTS_FRESH_SECONDS."""
+
+    def __init__(self, owner_id):
+        self.owner_id = owner_id
+        self._grants = None
+        self._read_at = 0.0
+
+    def current(self):
+        now = time.monotonic()
+        if self._grants is None or now - self._read_at > GRANTS_FRESH_SECONDS:
+            self._grants, self._read_at = active_grants(self.owner_id), now
+        return self._grants
+
+
 class MediaGone(Exception):
     """The item was deleted (or its library erased) while it was being analysed."""
 
@@ -207,8 +229,9 @@ def _finish(item, status, reason=""):
     )
 
 
-def _record(item, stage, outcome, grants, started, detail):
-    if MediaItem.objects.filter(pk=item.pk).exists():
+def _record(item, stage, outcome, grants, started, detail, present=False):
+    """`present`: the caller has just seen the item exist, inside the transaction this writes in."""
+    if present or MediaItem.objects.filter(pk=item.pk).exists():
         ProcessingRecord.objects.create(
             media_id=item.pk,
             stage=stage.name,
@@ -221,10 +244,10 @@ def _record(item, stage, outcome, grants, started, detail):
         )
 
 
-def stage_run(item, stage, source):
+def stage_run(item, stage, source, owner_grants=None):
     """Run one stage on one item: skipped without consent, written only while consent holds."""
     started = timezone.now()
-    grants = active_grants(item.owner_id)
+    grants = (owner_grants or OwnerGrants(item.owner_id)).current()
     if LIBRARY not in grants:
         raise MediaGone(item.pk)
     if stage.scope not in grants:
@@ -241,7 +264,7 @@ def stage_run(item, stage, source):
             if not MediaItem.objects.filter(pk=item.pk).exists():
                 raise MediaGone(item.pk)
             detail = stage.write(item, result)
-            _record(item, stage, ProcessingRecord.Outcome.DONE, held, started, detail)
+            _record(item, stage, ProcessingRecord.Outcome.DONE, held, started, detail, present=True)
     except ScopeNotGranted as exc:
         if exc.scope == LIBRARY:
             raise MediaGone(item.pk) from None
@@ -262,13 +285,19 @@ def media_next(pass_name, now=None):
     itself again and gives way to the ingest turns queued for that work (or, when none is queued,
     their messages lost, does the ingest work itself).
     """
-    if pass_name == registry.ANALYSIS and queue.consumes(registry.INGEST) and fair_next(registry.INGEST, now):
+    if pass_name == registry.ANALYSIS and queue.consumes(registry.INGEST) and ingest_waiting(now):
         enqueue(ANALYZE_NEXT)
         if queue.backlog(registry.INGEST):
             return None
         pass_name = registry.INGEST
     item = _next_claimed(pass_name, now)
     return None if item is None else media_pass(item, pass_name)
+
+
+def ingest_waiting(now=None):
+    """Whether any item fair_next(INGEST) could pick waits."""
+    now = now or timezone.now()
+    return MediaItem.objects.filter(claimable(registry.INGEST, now), owner_id__in=library_holders()).exists()
 
 
 def _next_claimed(pass_name, now, tries=5):
@@ -295,10 +324,20 @@ def media_analyze(item_id):
 def media_pass(item, pass_name):
     """Run the stages of one pass on a claimed item. Safe to call twice for the same item."""
     waiting = MediaItem.Status.UPLOADED if pass_name == registry.INGEST else MediaItem.Status.PROCESSING
-    source = source_for(item, active_grants(item.owner_id), pass_name)
+    owner_grants = OwnerGrants(item.owner_id)
+    source = source_for(item, owner_grants.current(), pass_name)
     try:
         for stage in registry.stages_for(item.kind, pass_name=pass_name):
-            stage_run(item, stage, source)
+            stage_run(item, stage, source, owner_grants)
+        if pass_name == registry.INGEST and not registry.pass_scopes(registry.ANALYSIS, item.kind) & set(
+            owner_grants.current()
+        ):
+            # Nothing of the second pass is allowed: it is done in this turn, each of its stages
+            # recorded as skipped, instead of queuing a task and claiming the item again for that.
+            _pass_done(item, pass_name, then=registry.ANALYSIS)
+            waiting, pass_name = MediaItem.Status.PROCESSING, registry.ANALYSIS
+            for stage in registry.stages_for(item.kind, pass_name=pass_name):
+                stage_run(item, stage, source, owner_grants)
     except MediaGone:
         # Deleted, or `library` is paused (its notice changed): then the item waits, unclaimed
         # and without spending an attempt, until the person agrees again and the sweeper finds it.
@@ -330,9 +369,12 @@ PASS_DETAIL = {
 }
 
 
-def _pass_done(item, pass_name):
+def _pass_done(item, pass_name, then=None):
+    """Record `pass_name` done; `then`: the next pass follows in this same turn, under the same claim."""
     now = timezone.now()
-    fields = dict(analysis_pass=pass_name, lease_expires_at=None, attempts=0, updated_at=now)
+    fields = dict(analysis_pass=pass_name, attempts=0, updated_at=now)
+    if then is None:
+        fields.update(lease_expires_at=None)
     if pass_name == registry.ANALYSIS:
         fields.update(status=MediaItem.Status.ANALYZED, analyzed_at=now, failure_reason="")
     if not MediaItem.objects.filter(pk=item.pk, status=MediaItem.Status.PROCESSING).update(**fields):
@@ -343,7 +385,7 @@ def _pass_done(item, pass_name):
         media_id=item.pk, stage=f"pass_{pass_name}", outcome=ProcessingRecord.Outcome.DONE, scopes=[LIBRARY],
         grant_ids=[], started_at=now, finished_at=now, detail=PASS_DETAIL[pass_name],
     )
-    if pass_name == registry.INGEST:
+    if pass_name == registry.INGEST and then is None:
         enqueue(ANALYZE_NEXT)
     drained = not MediaItem.objects.filter(
         owner_id=item.owner_id, status__in=(MediaItem.Status.UPLOADED, MediaItem.Status.PROCESSING),
