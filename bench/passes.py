@@ -6,7 +6,8 @@ bench/first_suggestions.py measures the worker over a whole upload, where the ma
 drifts by 10-20% between the run and the floor measured after it. This runs both on the same
 8-MP photos (bench/throughput.photo_set) in this one process, interleaved: each photo is
 uploaded (not counted: the web process does that), then both passes run as the worker runs
-them (tasks in-process), then the floor (bench/floor.py) works on the same bytes. Figures are
+them (tasks in-process; with nothing else waiting both run in one turn, --split makes the
+second a turn of its own as in a large upload), then the floor (bench/floor.py) works on the same bytes. Figures are
 CPU time of this process; the ratio is the sum over every photo of every round. The database
 queries of each pass are counted on the first round.
 """
@@ -95,11 +96,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bases", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--split", action="store_true",
+                        help="always run the second pass in a turn of its own, as while other work waits")
     parser.add_argument("--profile", help="write a cProfile of the passes (every round) to this file")
     args = parser.parse_args()
 
     from suggestions.analysis import faces
+    from suggestions.library import pipeline
 
+    if args.split:
+        pipeline._alone = lambda item, now=None: False
     print(f"rollweb passes against the floor · load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
     faces.preload()
     user = person()
