@@ -1,6 +1,7 @@
 """Running the analysis pipeline: claim an item for a pass, open its original once, run that
 pass's registered stages under their consent scopes, record each in the item's ledger, and tell
-the features a pass is done. Items are taken fairly per person (fair_next), not in upload order."""
+the features a pass is done. Items are taken fairly per person (fair_next), not in upload order.
+The second pass follows the first in the same turn when it has nothing to do or nothing else waits."""
 
 import logging
 import time
