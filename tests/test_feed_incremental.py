@@ -2,6 +2,7 @@
 a refresh from scratch would: the same drafts, and the same suggestions with the same items, after
 new photos, a deletion, a consent change, a control, and a new day."""
 
+from dataclasses import fields
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -10,9 +11,10 @@ from django.core.cache import cache
 from consent.services import active_grants, scopes_revoke
 from suggestions.feed import services as feed
 from suggestions.feed.controls import hidden_range_add, person_feature_set
-from suggestions.feed.drafts import drafts_forget, library_drafts
+from suggestions.feed.drafts import CONTEXT_FIELDS, DIGESTED_FIELDS, drafts_forget, library_drafts
 from suggestions.feed.selectors import library_snapshot
 from suggestions.generators import drafts_for
+from suggestions.generators.library import Library, Photo
 from suggestions.library.services import media_delete
 from suggestions.models import Face, MediaItem, Person, Suggestion
 
@@ -136,3 +138,11 @@ def test_a_new_day(roll, today):
         assert any(draft.title == "Ada is 7" for draft in kept)
     if today == date(2024, 12, 1):
         assert any(draft.kind == "year_review" and draft.occasion and draft.occasion.year == 2024 for draft in kept)
+
+
+def test_every_field_of_a_photo_is_in_its_days_digest():
+    assert DIGESTED_FIELDS == tuple(field.name for field in fields(Photo))
+
+
+def test_everything_else_a_library_holds_is_in_the_context():
+    assert {"photos", *CONTEXT_FIELDS} == {field.name for field in fields(Library)}

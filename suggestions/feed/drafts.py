@@ -11,9 +11,8 @@ control or person runs every generator.
 """
 
 import hashlib
-from dataclasses import dataclass, fields
-from datetime import timedelta
-from operator import attrgetter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.core.cache import cache
@@ -21,7 +20,6 @@ from django.core.cache import cache
 from .. import generators as generators_package
 from ..generators import GENERATORS, drafts_merged, holidays, on_this_day, seasons
 from ..generators.dates import occurrence
-from ..generators.library import Photo
 
 KEEP_SECONDS = 2 * 24 * 3600  # past the nightly refresh, which starts again anyway (a new date)
 
@@ -34,7 +32,6 @@ def _code_digest():
 
 
 CODE = _code_digest()
-_PHOTO_FIELDS = attrgetter(*(f.name for f in fields(Photo)))
 
 
 @dataclass
@@ -56,21 +53,68 @@ def _digest(value):
     return hashlib.blake2b(repr(value).encode(), digest_size=16).digest()
 
 
+# What a Library holds besides its photos, each in _context or said why not there (a test holds the two together).
+CONTEXT_FIELDS = (
+    "owner_id", "today", "scopes", "people", "home", "hidden_photo_ids", "suggest_unnamed", "review_years",
+    "featured_less", "hidden_ranges", "cache",
+)
+
+
 def _context(library):
+    """The owner is the cache key, the hidden photos are in their days' digests, and the cache
+    starts empty in every refresh."""
     return _digest((
         CODE, library.today, sorted(library.scopes), sorted(library.people.items()), library.home,
-        library.home_place, sorted(library.hidden_photo_ids), library.suggest_unnamed, sorted(library.review_years),
+        library.home_place, library.suggest_unnamed, sorted(library.review_years),
         sorted(library.featured_less), library.hidden_ranges,
     ))
 
 
+_NONE = -(2**62) - 1  # stands for None in a photo's numbers: no capture time, place or score is this
+
+
+class _Codes(dict):
+    """Stable numbers for strings: Python's own hash of a str (or of a datetime, or None in 3.11)
+    differs between processes, while a refresh compares with digests another process kept."""
+
+    def __missing__(self, text):
+        code = _NONE if text is None else int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest())
+        self[text] = code
+        return code
+
+
+# Photo's fields, each in _photo_numbers (a test holds the two together).
+DIGESTED_FIELDS = (
+    "id", "width", "height", "taken", "instant", "lat", "lon", "place", "region", "country", "quality", "phash", "burst",
+    "best_shot", "scene", "edit", "faces",
+)
+
+
+def _photo_numbers(photo, hidden, codes, epoch=datetime(1970, 1, 1)):
+    """Every field of a photo (DIGESTED_FIELDS) as ints and floats, whose hashes are the same in every process."""
+    taken = photo.taken
+    return (
+        photo.id, photo.width, photo.height, _NONE if taken is None else (taken - epoch).total_seconds(),
+        _NONE if photo.instant is None else photo.instant, _NONE if photo.lat is None else photo.lat,
+        _NONE if photo.lon is None else photo.lon, codes[photo.place], codes[photo.region], codes[photo.country],
+        _NONE if photo.quality is None else photo.quality, _NONE if photo.phash is None else photo.phash,
+        codes[photo.burst], photo.best_shot, codes[photo.scene], tuple(codes[name] for name in photo.edit),
+        tuple((f.x, f.y, f.w, f.h, _NONE if f.person_id is None else f.person_id) for f in photo.faces),
+        photo.id in hidden,
+    )
+
+
 def _days(library):
-    """{day: (digest of its photos, countries)}; undated photos under None."""
-    by_day = {}
+    """{day: (digest of its photos, countries)}; undated photos under None. Whether a photo is
+    hidden (it shows someone hidden) is part of it: that changes with its faces, not the context."""
+    by_day, hidden, codes = {}, library.hidden_photo_ids, _Codes()
     for photo in library.photos:
         by_day.setdefault(photo.taken.date() if photo.instant is not None else None, []).append(photo)
     return {
-        day: (_digest([_PHOTO_FIELDS(photo) for photo in photos]), frozenset(p.country for p in photos if p.country))
+        day: (
+            hash(tuple(_photo_numbers(photo, hidden, codes) for photo in photos)),
+            frozenset(p.country for p in photos if p.country),
+        )
         for day, photos in by_day.items()
     }
 
