@@ -146,3 +146,9 @@ def test_every_field_of_a_photo_is_in_its_days_digest():
 
 def test_everything_else_a_library_holds_is_in_the_context():
     assert {"photos", *CONTEXT_FIELDS} == {field.name for field in fields(Library)}
+
+
+def test_something_else_kept_under_the_key_is_made_again(roll):
+    cache.set(f"feed-drafts:{roll.user.pk}", "not drafts")
+    add_photos(roll, datetime(2024, 6, 19, 10), 6)
+    assert library_drafts(snapshot(roll.user, TODAY)) == drafts_for(snapshot(roll.user, TODAY))

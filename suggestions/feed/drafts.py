@@ -11,6 +11,8 @@ control or person runs every generator.
 """
 
 import hashlib
+import logging
+import pickle
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,12 +23,15 @@ from .. import generators as generators_package
 from ..generators import GENERATORS, drafts_merged, holidays, on_this_day, seasons
 from ..generators.dates import occurrence
 
+logger = logging.getLogger(__name__)
+
 KEEP_SECONDS = 2 * 24 * 3600  # past the nightly refresh, which starts again anyway (a new date)
 
 
 def _code_digest():
+    """Of the generators and of this module: drafts kept by other code are made again."""
     digest = hashlib.blake2b(digest_size=16)
-    for path in sorted(Path(generators_package.__file__).parent.rglob("*.py")):
+    for path in [*sorted(Path(generators_package.__file__).parent.rglob("*.py")), Path(__file__)]:
         digest.update(path.name.encode() + path.read_bytes())
     return digest.digest()
 
@@ -169,7 +174,7 @@ def library_drafts(library):
     """Every draft the library supports today (generators.drafts_for), each generator run only if
     what it reads changed since the last refresh."""
     context, days = _context(library), _days(library)
-    kept = cache.get(_key(library.owner_id))
+    kept = _kept(library.owner_id)
     if kept is not None and kept.context != context:
         kept = None
     changed = _changed(kept.days, days) if kept is not None else None
@@ -180,8 +185,21 @@ def library_drafts(library):
             made[name] = kept.drafts[name]
         else:
             made[name] = list(generator.drafts(library))
-    cache.set(_key(library.owner_id), Kept(context, days, made), timeout=KEEP_SECONDS)
+    try:
+        cache.set(_key(library.owner_id), Kept(context, days, made), timeout=KEEP_SECONDS)
+    except Exception:  # the cache being down slows the next refresh, it does not stop this one
+        logger.warning("could not keep the drafts of %s", library.owner_id, exc_info=True)
     return drafts_merged([made[_name(generator)] for generator in GENERATORS])
+
+
+def _kept(owner_id):
+    """What the last refresh kept; None when there is none, or when it was kept by a version of
+    the code whose classes no longer read it (it is then made again)."""
+    try:
+        kept = cache.get(_key(owner_id))
+    except (AttributeError, ImportError, TypeError, pickle.UnpicklingError):
+        return None
+    return kept if isinstance(kept, Kept) else None
 
 
 def drafts_forget(user, walked=False):
