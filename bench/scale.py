@@ -481,8 +481,11 @@ def timed_erasure(start, record_id, port, others, baseline_p95, worker_log, labe
     stop.set()
     reader.join()
     lines = Path(worker_log).read_text().splitlines()
-    chunks = [float(m.group(1)) for m in (re.search(r"chunk \d+: \d+ ids in ([0-9.]+) s", line) for line in lines) if m]
+    found = [m for m in (re.search(r"chunk \d+: (\d+) ids in ([0-9.]+) s", line) for line in lines) if m]
+    chunks, sizes = [float(m.group(2)) for m in found], [int(m.group(1)) for m in found]
     lasts = [float(m.group(1)) for m in (re.search(r"last transaction in ([0-9.]+) s", line) for line in lines) if m]
+    with open(Path(worker_log).with_name("erasure-chunks.log"), "a") as kept:  # each chunk's line, for reading later
+        kept.write(f"-- {label}\n" + "".join(line + "\n" for line in lines if " chunk " in line or "last transaction" in line))
     Path(worker_log).write_text("")
     counts = {}
     for erasure in Erasure.objects.filter(record_id=record_id):
@@ -491,7 +494,8 @@ def timed_erasure(start, record_id, port, others, baseline_p95, worker_log, labe
     longest = max(chunks + lasts) if chunks + lasts else float("nan")
     print(f"{label}: {took:.1f} s in all (the request itself {request_s * 1000:.0f} ms); {len(chunks)} chunks, "
           f"chunk transaction p50 {statistics.median(chunks) * 1000:.0f} ms, max {max(chunks) * 1000:.0f} ms; "
-          f"longest transaction {longest * 1000:.0f} ms", flush=True)
+          f"longest transaction {longest * 1000:.0f} ms; ids a chunk p50 {statistics.median(sizes):.0f}, "
+          f"min {min(sizes)}, max {max(sizes)}", flush=True)
     print(f"  erased: {', '.join(f'{value:,} {key}' for key, value in sorted(counts.items()))}")
     print(f"  other people's reads meanwhile: p50 {during['p50']:.1f} ms, p95 {during['p95']:.1f} ms "
           f"(×{during['p95'] / baseline_p95:.2f} the p95 before), {during['requests']} requests, "
