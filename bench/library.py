@@ -307,6 +307,8 @@ def main():
         if url:
             fresh_postgres(url)
     var_dir.mkdir(parents=True, exist_ok=True)
+    for scratch in ("cache", "prometheus", "broker", "broker-control"):  # each run starts as a fresh var dir did
+        shutil.rmtree(var_dir / scratch, ignore_errors=True)
     began = time.perf_counter()
     prepare(var_dir, url)
     if fresh:

@@ -578,7 +578,7 @@ def main():
         shutil.rmtree(var_dir, ignore_errors=True)
         fresh_postgres(url)
     var_dir.mkdir(parents=True, exist_ok=True)
-    for scratch in ("prometheus", "broker", "broker-control"):  # a previous run's processes are gone
+    for scratch in ("cache", "prometheus", "broker", "broker-control"):  # each run starts as a fresh var dir did
         shutil.rmtree(var_dir / scratch, ignore_errors=True)
     os.environ.update(VAR_DIR=str(var_dir), DATABASE_URL=url, SECRET_KEY="bench-only",
                       DJANGO_SETTINGS_MODULE="rollweb.settings", STATIC_ROOT=str(var_dir / "static"),
