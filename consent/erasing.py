@@ -42,7 +42,7 @@ LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 20
 PENDING = (Erasure.Status.QUEUED, Erasure.Status.RUNNING, Erasure.Status.FAILED)
 FIRST_CHUNK_ITEMS = 20
-clock = time.monotonic
+clock = time.monotonic  # what transactions are timed by (a test gives it a cost per id)
 
 
 def erasure_request(record, scope, *, method, receipt_id=None):
