@@ -41,6 +41,9 @@ def fresh_postgres(url):
     import psycopg  # noqa: PLC0415 (only the PostgreSQL run needs it)
 
     base, name = url.rsplit("/", 1)
+    if "bench" not in name:
+        raise SystemExit(f"not dropping {name!r}: a benchmark's database has 'bench' in its name (unset DATABASE_URL "
+                         "for the default one)")
     with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
         connection.execute(f'CREATE DATABASE "{name}"')
