@@ -15,7 +15,7 @@ from django.utils import timezone
 from consent.scopes import FACES, LOCATION, SCOPES, TIME
 
 from ..models import MediaItem
-from . import query
+from . import query, timeline
 
 _people_source = {}
 
@@ -43,8 +43,14 @@ class Search:
 
 
 def places_known(user):
-    """{folded name: name} of the places and regions in the person's library."""
-    rows = MediaItem.objects.filter(owner=user).exclude(place="").order_by().values_list("place", "region").distinct()
+    """{folded name: name} of the places and regions in the person's library, read again only when
+    the library changed (a person's 200,000 items hold a few hundred places)."""
+    items = MediaItem.objects.filter(owner=user).exclude(place="")
+    return timeline.counted_while_unchanged(user, items, "places-known", _places_folded)
+
+
+def _places_folded(items):
+    rows = items.order_by().values_list("place", "region").distinct()
     known = {}
     for place, region in rows:
         for name in (place, region):
