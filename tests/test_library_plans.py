@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from consent import scopes
-from suggestions.library import services, timeline_views
+from suggestions.library import selectors, services, timeline_views
 from suggestions.models import MediaItem
 
 from .conftest import api_client_for, grant
@@ -100,6 +100,21 @@ def test_every_library_list_query_reads_the_owners_rows_through_an_index(seeded,
             assert set(used) & owner_indexes or (name == "search: person" and used), f"{name}: {sql}\n{plan}"
             seen.setdefault(name, []).extend(used)
     print("\n".join(f"{name}: {sorted(set(used))}" for name, used in seen.items()))
+
+
+@pytest.mark.integration
+def test_the_sync_check_looks_each_hash_up_in_the_unique_indexes(seeded):
+    person, _ = seeded
+    present = list(MediaItem.objects.filter(owner=person).values_list("sha256", flat=True)[:2500])
+    wanted = present + [f"{n:064x}" for n in range(2500)]
+    sql, params = selectors._check_sql(person.pk, wanted)
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        text = "\n".join(row[0] for row in cursor.fetchall())
+    assert "unnest" in sql and "Seq Scan on suggestions_mediaitem" not in text, text
+    assert re.search(r"Index (?:Only )?Scan using media_sha256_unique_per_owner", text), text
+    answer = selectors.media_check(person, wanted)
+    assert (len(answer["present"]), len(answer["missing"])) == (len(present), 2500)
 
 
 @pytest.mark.django_db

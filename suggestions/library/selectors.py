@@ -40,8 +40,10 @@ def media_check(user, hashes):
     """Sort a device's sha256 values into missing, present and deleted, in one query.
 
     Plain SQL: the ORM prepares each of up to 2 × 5,000 parameters one by one, which costs
-    more than running the query. On PostgreSQL the hashes go as one array, joined so that each is
-    looked up in the (owner, sha256) unique indexes rather than filtering all the owner's rows.
+    more than running the query. On PostgreSQL the hashes (hex: no commas) go as one text, split
+    into rows by the server (quoting a 5,000-item array costs the client more than the query) and
+    joined so that each is looked up in the (owner, sha256) unique indexes rather than filtering
+    all the owner's rows.
     """
     wanted = list(dict.fromkeys(hashes))
     found = {}
@@ -59,15 +61,14 @@ def media_check(user, hashes):
 
 def _check_sql(owner_id, wanted):
     media, tombstones = MediaItem._meta.db_table, Tombstone._meta.db_table
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not any("," in sha256 for sha256 in wanted):
         sql = (
-            f"SELECT t.sha256, 'present' FROM unnest(%s::text[]) AS w(sha256) "
-            f"JOIN {media} t ON t.owner_id = %s AND t.sha256 = w.sha256 "
+            f"WITH w AS MATERIALIZED (SELECT unnest(string_to_array(%s, ',')) AS sha256) "
+            f"SELECT t.sha256, 'present' FROM w JOIN {media} t ON t.owner_id = %s AND t.sha256 = w.sha256 "
             f"UNION ALL "
-            f"SELECT t.sha256, 'deleted' FROM unnest(%s::text[]) AS w(sha256) "
-            f"JOIN {tombstones} t ON t.owner_id = %s AND t.sha256 = w.sha256"
+            f"SELECT t.sha256, 'deleted' FROM w JOIN {tombstones} t ON t.owner_id = %s AND t.sha256 = w.sha256"
         )
-        return sql, [wanted, owner_id, wanted, owner_id]
+        return sql, [",".join(wanted), owner_id, owner_id]
     marks = ", ".join(["%s"] * len(wanted))
     sql = (
         f"SELECT sha256, 'present' FROM {media} WHERE owner_id = %s AND sha256 IN ({marks}) "
