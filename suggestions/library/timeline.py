@@ -76,7 +76,8 @@ def page_after(items, after, size):
     """Up to `size` items of an ordered timeline after `after` (a Position or None), and where the
     next page starts (None on the last page). One query."""
     if after is not None:
-        items = items.filter(Q(sort_at__lt=after.at) | Q(sort_at=after.at, id__lt=after.pk))
+        # The first condition, implied by the second, is the one an index range can start from.
+        items = items.filter(Q(sort_at__lte=after.at), Q(sort_at__lt=after.at) | Q(sort_at=after.at, id__lt=after.pk))
     rows = list(items[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
@@ -275,6 +276,7 @@ def neighbours(user, grants, item):
     at = items.filter(pk=item.pk).values_list("sort_at", flat=True).first()
     if at is None:
         return None, None
-    newer = items.filter(Q(sort_at__gt=at) | Q(sort_at=at, id__gt=item.pk)).order_by("sort_at", "id")
-    older = items.filter(Q(sort_at__lt=at) | Q(sort_at=at, id__lt=item.pk))
+    # As in page_after, the first condition of each is the one an index range starts from.
+    newer = items.filter(Q(sort_at__gte=at), Q(sort_at__gt=at) | Q(sort_at=at, id__gt=item.pk)).order_by("sort_at", "id")
+    older = items.filter(Q(sort_at__lte=at), Q(sort_at__lt=at) | Q(sort_at=at, id__lt=item.pk))
     return newer.values_list("id", flat=True).first(), older.values_list("id", flat=True).first()
