@@ -1,24 +1,27 @@
 """The library of a long camera roll: timeline pages, the scrubber's counts and search, at 16 clients.
 
-    .venv/bin/python bench/library.py [--port 8106] [--seconds 8] [--connections 16]
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/rollweb_bench_library .venv/bin/python bench/library.py
+    nice -n 15 .venv/bin/python bench/library.py --seed-only [--engine postgres]   # once, any time
+    .venv/bin/python bench/library.py [--engine postgres] [--port 8106] [--seconds 8] [--connections 16]
 
 Seeds one person with 20,000 analysed items over ten years and 50 others with 2,000 each (120,000
-rows) on the default engine (SQLite in a fresh VAR_DIR) or, with DATABASE_URL, on PostgreSQL (the
-database is dropped and made again), starts gunicorn, and loads each endpoint from this process
-with Python threads. Prints p50/p95/p99, requests per second, the server's CPU per request and a
-baseline endpoint measured in the same run; then the floors (the bare queries and the rendering of a
-page in this process) and, in Chromium, the first screen of thumbnails decoded after navigation
-(Largest Contentful Paint and every visible img decoded) and scrubber jumps. Targets (issue 14):
-timeline page p95 < 50 ms, scrubber counts p95 < 30 ms, search p95 < 100 ms per query class, map
-counts < 100 ms, first screen < 1 s, scrubber jump < 300 ms.
+rows) once, and later runs reuse the seed after `migrate` (so new migrations apply to it): on the
+default engine a SQLite file in a var dir under the seeds folder (ROLLWEB_BENCH_SEEDS, by default
+bench-seeds/ beside the repository), on PostgreSQL the database DATABASE_URL names (by default
+rollweb_benchlib) with its var dir (the preview files) beside the SQLite one. `--reseed` drops the
+seed and makes it again; `--seed-only` seeds (if needed), migrates and exits. Then it starts gunicorn
+and loads each endpoint from this process with Python threads. Prints p50/p95/p99, requests per
+second, the server's CPU per request and a baseline endpoint measured in the same run; then the
+floors (the bare queries and the rendering of a page in this process) and, in Chromium, the first
+screen of thumbnails decoded after navigation (Largest Contentful Paint and every visible img
+decoded) and scrubber jumps. Targets (issue 14): timeline page p95 < 50 ms, scrubber counts p95 <
+30 ms, search p95 < 100 ms per query class, map counts < 100 ms, first screen < 1 s, scrubber jump < 300 ms.
 """
 
 import argparse
+import json
 import os
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,6 +31,9 @@ sys.path.insert(0, str(REPO))
 from bench.api import load_python, serve, server_cpu  # noqa: E402
 
 OWNER_ITEMS, OTHERS, OTHER_ITEMS, YEARS = 20_000, 50, 2_000, 10
+SEEDS = Path(os.environ.get("ROLLWEB_BENCH_SEEDS", REPO.parent / "bench-seeds"))
+POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/rollweb_benchlib"
+SEEDED = "seeded.json"  # written in the var dir once a seed is whole
 
 
 def fresh_postgres(url):
@@ -35,33 +41,78 @@ def fresh_postgres(url):
     import psycopg  # noqa: PLC0415 (only the PostgreSQL run needs it)
 
     base, name = url.rsplit("/", 1)
+    if "bench" not in name:
+        raise SystemExit(f"not dropping {name!r}: a benchmark's database has 'bench' in its name (unset DATABASE_URL "
+                         "for the default one)")
     with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def seed(var_dir):
-    """The people and their libraries; returns (token, session cookie) of the one with 20,000 items."""
+def seed_place(engine, seeds=SEEDS):
+    """(var dir, DATABASE_URL or None for the SQLite file in the var dir) of an engine's seed."""
+    if engine == "sqlite":
+        return seeds / "library-sqlite", None
+    url = os.environ.get("DATABASE_URL", "")
+    return seeds / "library-postgres", url if url.startswith("postgres") else POSTGRES_URL
+
+
+def is_seeded(var_dir, url):
+    try:
+        marker = json.loads((var_dir / SEEDED).read_text())
+    except (OSError, ValueError):
+        return False
+    return marker.get("database") == (url or "sqlite") and marker.get("items") == OWNER_ITEMS + OTHERS * OTHER_ITEMS
+
+
+def prepare(var_dir, url):
+    """Django on the seed's var dir and database, migrated, its static files collected."""
+    if url:
+        os.environ["DATABASE_URL"] = url
+    else:
+        os.environ.pop("DATABASE_URL", None)
     os.environ.update(VAR_DIR=str(var_dir), SECRET_KEY="bench-only", DJANGO_SETTINGS_MODULE="rollweb.settings",
                       STATIC_ROOT=str(var_dir / "static"))
     import django  # noqa: PLC0415 (settings come from the environment set just above)
 
     django.setup()
-    from django.conf import settings  # noqa: PLC0415 (after django.setup)
-    from django.contrib.auth import get_user_model  # noqa: PLC0415
-    from django.contrib.sessions.backends.db import SessionStore  # noqa: PLC0415
-    from django.core.management import call_command  # noqa: PLC0415
-    from django.db import connection  # noqa: PLC0415
+    from django.core.management import call_command  # noqa: PLC0415 (after django.setup)
+
+    began = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    collected = var_dir / "static-sources.sha256"
+    sources = static_sources_digest()
+    if not collected.exists() or collected.read_text() != sources:
+        call_command("collectstatic", interactive=False, verbosity=0)  # pages name their hashed static files
+        collected.write_text(sources)
+        print(f"migrated and collected static files in {time.perf_counter() - began:.0f} s", flush=True)
+    else:
+        print(f"migrated in {time.perf_counter() - began:.0f} s (static files as collected before)", flush=True)
+
+
+def static_sources_digest():
+    """A digest of every static file's name and content: collectstatic (a minute) runs only when it changes."""
+    import hashlib  # noqa: PLC0415
+
+    from django.contrib.staticfiles import finders  # noqa: PLC0415 (after django.setup)
+
+    digest = hashlib.sha256()
+    found = sorted((path, storage.path(path)) for finder in finders.get_finders() for path, storage in finder.list([]))
+    for path, full in found:
+        digest.update(path.encode() + b"\0" + Path(full).read_bytes())
+    return digest.hexdigest()
+
+
+def seed(var_dir, url):
+    """The people and their libraries (the one with 20,000 items is bench0), then the seed's marker."""
+    from django.contrib.auth import get_user_model  # noqa: PLC0415 (after django.setup)
 
     from consent import scopes  # noqa: PLC0415
     from consent.models import Method  # noqa: PLC0415
     from consent.services import scopes_grant  # noqa: PLC0415
-    from rollweb.tokens import token_issue  # noqa: PLC0415
     from suggestions.models import Face, MediaItem, Person  # noqa: PLC0415
     from tests.library_seed import library_seed, previews_store  # noqa: PLC0415
 
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)  # pages name their hashed static files
     User = get_user_model()  # noqa: N806
     everything = [scopes.LIBRARY, scopes.TIME, scopes.LOCATION, scopes.FACES]
     people = [User.objects.create_user(f"bench{n}", password="bench password 123") for n in range(OTHERS + 1)]
@@ -74,15 +125,34 @@ def seed(var_dir):
     anna = Person.objects.create(owner=owner, name="Anna")
     items = MediaItem.objects.filter(owner=owner, kind="photo").values_list("pk", flat=True)[::40]
     Face.objects.bulk_create([Face(media_id=pk, person=anna, x=0, y=0, w=10, h=10, encoding=bytes(512)) for pk in items])
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    marker = {"database": url or "sqlite", "items": MediaItem.objects.count()}
+    (var_dir / SEEDED).write_text(json.dumps(marker))
+
+
+def sign_in():
+    """A token and a session cookie of the person with 20,000 items."""
+    from django.conf import settings  # noqa: PLC0415 (after django.setup)
+    from django.contrib.auth import get_user_model  # noqa: PLC0415
+    from django.contrib.sessions.backends.db import SessionStore  # noqa: PLC0415
+
+    from rollweb.tokens import token_issue  # noqa: PLC0415
+
+    owner = get_user_model().objects.filter(username="bench0").first()
+    if owner is None:
+        raise SystemExit("the seed has no bench0 (its database was dropped?): run again with --reseed")
     _, token = token_issue(owner, "bench")
     session = SessionStore()
     session.update({"_auth_user_id": str(owner.pk), "_auth_user_backend": settings.AUTHENTICATION_BACKENDS[-1],
                     "_auth_user_hash": owner.get_session_auth_hash()})
     session.create()
-    return token, f"{settings.SESSION_COOKIE_NAME}={session.session_key}", connection.vendor
+    return token, f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def analyze():
+    from django.db import connection  # noqa: PLC0415 (after django.setup)
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 ENDPOINTS = [
@@ -225,17 +295,35 @@ def browser_timings(port, cookie, rounds=5):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--engine", choices=("sqlite", "postgres"),
+                        default="postgres" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite")
+    parser.add_argument("--reseed", action="store_true", help="drop the seed and make it again")
+    parser.add_argument("--seed-only", action="store_true", help="seed (if needed), migrate, and exit")
     parser.add_argument("--port", type=int, default=8106)
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
-    var_dir = Path(tempfile.mkdtemp(prefix="rollweb-bench-library-"))
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        fresh_postgres(os.environ["DATABASE_URL"])
+    var_dir, url = seed_place(args.engine)
+    fresh = args.reseed or not is_seeded(var_dir, url)
+    if fresh:
+        shutil.rmtree(var_dir, ignore_errors=True)
+        if url:
+            fresh_postgres(url)
+    var_dir.mkdir(parents=True, exist_ok=True)
+    for scratch in ("cache", "prometheus", "broker", "broker-control"):  # each run starts as a fresh var dir did
+        shutil.rmtree(var_dir / scratch, ignore_errors=True)
     began = time.perf_counter()
-    token, cookie, vendor = seed(var_dir)
-    print(f"seeded {OWNER_ITEMS:,} items for one person and {OTHER_ITEMS:,} for each of {OTHERS} others "
-          f"on {vendor} in {time.perf_counter() - began:.0f} s")
+    prepare(var_dir, url)
+    if fresh:
+        seed(var_dir, url)
+    if url:
+        analyze()
+    print(f"{'seeded' if fresh else 'reused the seed of'} {OWNER_ITEMS:,} items for one person and {OTHER_ITEMS:,} "
+          f"for each of {OTHERS} others on {args.engine} ({url or var_dir / 'db.sqlite3'}) in "
+          f"{time.perf_counter() - began:.0f} s", flush=True)
+    if args.seed_only:
+        return 0
+    token, cookie = sign_in()
     print(f"load: Python threads, {args.connections} connections, {args.seconds} s per endpoint, gunicorn with "
           f"{os.environ.get('WEB_WORKERS', '2')} workers, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f} before the run")
@@ -249,7 +337,6 @@ def main():
         server.terminate()
         server.wait(timeout=30)
         log.close()
-        shutil.rmtree(var_dir, ignore_errors=True)
     print(f"load average {os.getloadavg()[0]:.1f} after the run")
     for line in missed:
         print("  over target:", line)

@@ -7,7 +7,9 @@ from storage, cards, face-aware pans, cross-fades, the soundtrack, H.264 + AAC, 
 The floor is PyAV encoding the same number of frames of one still picture with the same size and
 x264 settings, measured in the same run, before and after the render; the ratio is to the slower
 of the two. A second floor, encoding the recap's own frames again, shows what the encoder alone
-costs for moving pictures (identical frames cost x264 almost nothing to compress). Then a profile
+costs for moving pictures (identical frames cost x264 almost nothing to compress), and the two
+floors side by side at each x264 preset show whether any setting brings moving pictures near a
+still one. Then a profile
 of one more render says where the time goes. Wall-clock seconds, with the process's CPU seconds
 beside them (steadier when others share the machine). Runs on a throwaway database and storage.
 """
@@ -51,6 +53,7 @@ from suggestions.feed import render as feed_render  # noqa: E402
 from suggestions.generators.recap import FPS, LANDSCAPE, X264, recap_seconds  # noqa: E402
 from suggestions.models import Face, MediaItem, Suggestion, SuggestionItem  # noqa: E402
 
+PRESETS = ("ultrafast", "superfast", "veryfast")
 CORPUS = Path(os.environ.get("ROLLWEB_CORPUS", REPO.parent / "shared" / "corpus"))
 
 
@@ -100,13 +103,14 @@ def stored_recap(user, shots):
     return suggestion
 
 
-def still_floor(picture, frames):
-    """PyAV encoding `frames` frames of one still picture, same size and settings as the recap."""
+def still_floor(picture, frames, options=X264):
+    """PyAV encoding `frames` frames of one still picture, same size and settings as the recap
+    (or `options`)."""
     frame = av.VideoFrame.from_image(ImageOps.fit(picture, LANDSCAPE)).reformat(format="yuv420p")
     with tempfile.NamedTemporaryFile(suffix=".mp4") as out, av.open(out.name, "w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=FPS)
         stream.width, stream.height, stream.pix_fmt = LANDSCAPE[0], LANDSCAPE[1], "yuv420p"
-        stream.options = dict(X264)
+        stream.options = dict(options)
         for number in range(frames):
             frame.pts = number
             container.mux(stream.encode(frame))
@@ -160,6 +164,13 @@ def main():
     line("the recap's own frames encoded again (encoder alone)", own)
     print(f"ratio to the still floor: {render / floor:.2f}× wall, {render.cpu / floor.cpu:.2f}× cpu (target 1.5×); "
           f"to its own frames' encode: {render / own:.2f}× wall, {render.cpu / own.cpu:.2f}× cpu")
+    print("the same two floors at each x264 preset (CPU seconds, which x264's threads make steadier than wall):")
+    for preset in PRESETS:
+        options = {**X264, "preset": preset}
+        still, _ = timed(still_floor, shots[0][0], frames_expected, options)
+        moving = encode_again(name, options)
+        print(f"  {preset:<10} still {still.cpu:6.2f} s, the recap's frames {moving.cpu:6.2f} s: "
+              f"{moving.cpu / still.cpu:.2f}× the still floor before any rendering")
     print(f"at the end: {load_average()}")
     if args.no_profile:
         return

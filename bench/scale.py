@@ -1,7 +1,7 @@
 """A million analysed items on PostgreSQL: reads at 16 clients, their plans, and two large erasures.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/rollweb_bench_scale \\
-    CELERY_BROKER_URL=redis://127.0.0.1:6379/6 nice -n 10 .venv/bin/python bench/scale.py [--scale 0.05]
+    nice -n 15 .venv/bin/python bench/scale.py --seed-only [--scale 0.05]     # once, and after each run
+    CELERY_BROKER_URL=redis://127.0.0.1:6379/6 .venv/bin/python bench/scale.py [--scale 0.05]
 
 Seeds with COPY exactly 1,000,000 analysed items (at --scale 1): one person with 200,000 and 800
 people with 1,000 each; 1.5 faces per photo on 60 % of photos, 40 people and 300 suggestions per
@@ -16,7 +16,15 @@ Last, a Celery worker on the `erase` queue erases the big person's `faces` scope
 whole account in chunks, while other people's reads are measured; every chunk's transaction time
 comes from the worker's log. Targets (issue 16): p95 < 100 ms per read, sync check < 200 ms,
 faces erasure < 2 minutes, other people's p95 at most doubled, no erasure transaction over 1 s.
-Never part of .ci/run; run it once, nice'd.
+Never part of .ci/run.
+
+The seed is made once and kept: the database DATABASE_URL names (by default rollweb_benchscale,
+or rollweb_benchscale_0_05 at --scale 0.05) and a var dir under the seeds folder
+(ROLLWEB_BENCH_SEEDS, by default bench-seeds/ beside the repository) holding SeaweedFS's data, so
+the preview objects stay too. Each later run applies `migrate` to it. The erasures destroy the big
+person: the next run (or `--seed-only`, better done before the quiet time) seeds that person alone
+again, with the same rows and ids, and their preview objects (a few minutes instead of the whole
+seed). `--reseed` drops everything and seeds again.
 """
 
 import argparse
@@ -31,7 +39,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -43,7 +50,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.api import serve  # noqa: E402
-from bench.library import fresh_postgres  # noqa: E402
+from bench.library import SEEDS, fresh_postgres  # noqa: E402
 from tests import services  # noqa: E402
 
 BIG, OTHERS, OTHER_ITEMS, PREVIEWS = 200_000, 800, 1_000, 20_000
@@ -57,6 +64,7 @@ PLACES = [
 END = datetime(2025, 6, 30, 20, tzinfo=dt_timezone.utc)
 YEARS = 12
 PLANS = REPO / "bench" / "plans"
+SEEDED = "seeded.json"  # written in the var dir once a seed is whole
 
 
 def sha(n):
@@ -110,15 +118,31 @@ def media_columns():
     return [field for field in MediaItem._meta.concrete_fields]
 
 
-def media_rows(owner_id, first_id, count, rng, with_previews):
-    """COPY text lines of an analysed library; previews of the first `with_previews` items are real objects."""
-    columns = [field.column for field in media_columns()]
+def column_defaults(model):
+    """Each column of `model` with what Django would store when the field is not given."""
     defaults = {}
-    for field in media_columns():
+    for field in model._meta.concrete_fields:
         value = field.get_default()
         if field.get_internal_type() == "JSONField":
             value = json.dumps(value)
         defaults[field.column] = value
+    return defaults
+
+
+def copy_model(cursor, model, rows):
+    """COPY dicts of some columns of `model`, every other column at its default (columns added by
+    later migrations included)."""
+    defaults = column_defaults(model)
+    columns = list(defaults)
+    copy(cursor, model._meta.db_table, columns, ([{**defaults, **row}[column] for column in columns] for row in rows))
+
+
+def media_rows(owner_id, first_id, count, rng, with_previews):
+    """COPY text lines of an analysed library; previews of the first `with_previews` items are real objects."""
+    from suggestions.models import MediaItem  # noqa: PLC0415 (after django.setup)
+
+    columns = [field.column for field in media_columns()]
+    defaults = column_defaults(MediaItem)
     span = timedelta(days=365 * YEARS).total_seconds()
     now = datetime.now(dt_timezone.utc).isoformat()
     for n in range(count):
@@ -167,75 +191,137 @@ def copy(cursor, table, columns, rows):
             out.write_row([row[column] for column in columns] if isinstance(row, dict) else row)
 
 
+def first_ids(n, big):
+    """(first item id, first person id, first suggestion id) of the n-th person: fixed by n, so that
+    one person can be seeded again with the same ids (the sync check's hashes name items by id)."""
+    return (1 if n == 0 else 1 + big + (n - 1) * OTHER_ITEMS), 1 + n * PEOPLE, 1 + n * SUGGESTIONS
+
+
+def grant_everything(user):
+    from consent import scopes  # noqa: PLC0415 (after django.setup)
+    from consent.models import Method  # noqa: PLC0415
+    from consent.services import scopes_grant  # noqa: PLC0415
+
+    everything = [scopes.LIBRARY, scopes.TIME, scopes.LOCATION, scopes.FACES, scopes.THEMES]
+    scopes_grant(user, everything, notice_version=scopes.notice_version(), method=Method.WEB, biometric_confirmed=True)
+
+
+def seed_person(raw, user, n, big, previews, rng):
+    """COPY the n-th person's library, faces, people, ledger and suggestions (`raw`: a psycopg cursor)."""
+    from suggestions.library import registry  # noqa: PLC0415 (after django.setup)
+    from suggestions.models import Person, Suggestion, SuggestionItem  # noqa: PLC0415
+
+    stages = [(stage.name, stage.scope) for stage in registry.stages_for("photo")]
+    columns = [field.column for field in media_columns()]
+    count = big if n == 0 else OTHER_ITEMS
+    first, person_id, suggestion_id = first_ids(n, big)
+    copy_text(raw, "suggestions_mediaitem", columns, media_rows(user.pk, first, count, rng, previews))
+    people = list(range(person_id, person_id + PEOPLE))
+    copy_model(raw, Person, ({"id": pk, "owner_id": user.pk, "name": f"Person {pk % 97}" if pk % 3 else "",
+                              "hidden": False, "confirmed": pk % 3 != 0, "created_at": END} for pk in people))
+    # 60 % of photos have faces, half of those one and half two (1.5 a photo): picked by a
+    # hash of the id so that the server makes them, as it makes each stage's ledger record.
+    raw.execute(
+        "INSERT INTO suggestions_face (media_id, person_id, x, y, w, h, encoding, created_at) "
+        "SELECT m.id, %s + (m.id * 7 + g) %% %s, 100 * g, 100, 200, 200, %s, %s "
+        "FROM suggestions_mediaitem m CROSS JOIN generate_series(0, 1) g "
+        "WHERE m.owner_id = %s AND (m.id * 2654435761) %% 100 < %s AND (g = 0 OR (m.id * 40503) %% 2 = 0)",
+        [people[0], PEOPLE, bytes(512), END, user.pk, int(FACE_SHARE * 100)],
+    )
+    raw.execute(
+        "INSERT INTO suggestions_processingrecord (media_id, stage, outcome, scopes, grant_ids, started_at, "
+        "finished_at, detail) SELECT m.id, s.stage, 'done', s.scopes::jsonb, '[]'::jsonb, %s, %s, 'Done.' "
+        "FROM suggestions_mediaitem m CROSS JOIN (SELECT * FROM unnest(%s::text[], %s::text[]) AS t(stage, scopes)) s "
+        "WHERE m.owner_id = %s",
+        [END, END, [name for name, _ in stages], [json.dumps(sorted({"library", scope})) for _, scope in stages],
+         user.pk],
+    )
+    suggestions, links = [], []
+    for s in range(SUGGESTIONS):
+        used = ("library", "time", "faces") if s % 3 == 0 else ("library", "time", "location")
+        suggestions.append({
+            "id": suggestion_id + s, "owner_id": user.pk, "kind": "event", "title": f"A day out {s}",
+            "reason": "Because.", "state": "new", "fingerprint": uuid.uuid4().hex, "topic": "", "asset": "",
+            "asset_mime": "", "scopes_used": ",".join(("", *sorted(used), "")), "created_at": END - timedelta(days=s),
+            "updated_at": END,
+        })
+        for position in range(ITEMS_PER_SUGGESTION):
+            links.append((suggestion_id + s, first + (s * 7 + position * 13) % count, position))
+    copy_model(raw, Suggestion, suggestions)
+    copy(raw, SuggestionItem._meta.db_table, ["suggestion_id", "media_id", "position"], links)
+
+
 def seed(scale):
     """The people, their libraries, faces, people, suggestions and ledgers. Returns the people."""
     from django.contrib.auth import get_user_model  # noqa: PLC0415 (after django.setup)
     from django.contrib.auth.hashers import make_password  # noqa: PLC0415
     from django.db import connection  # noqa: PLC0415
 
-    from consent import scopes  # noqa: PLC0415
-    from consent.models import Method  # noqa: PLC0415
-    from consent.services import scopes_grant  # noqa: PLC0415
-    from suggestions.library import registry  # noqa: PLC0415
-
     big, others, previews = int(BIG * scale), int(OTHERS * scale), int(PREVIEWS * scale)
     User = get_user_model()  # noqa: N806
     password = make_password("bench password 123")
     users = User.objects.bulk_create([User(username=f"scale{n}", password=password) for n in range(others + 1)])
-    everything = [scopes.LIBRARY, scopes.TIME, scopes.LOCATION, scopes.FACES, scopes.THEMES]
     for user in users:
-        scopes_grant(user, everything, notice_version=scopes.notice_version(), method=Method.WEB, biometric_confirmed=True)
-    stages = [(stage.name, stage.scope) for stage in registry.stages_for("photo")]
-    columns = [field.column for field in media_columns()]
-    rng = random.Random(16)
-    next_id, person_id, suggestion_id = 1, 1, 1
+        grant_everything(user)
+    rng = random.Random(16)  # the big person's rows come first from it: seed_big draws the same again
     with connection.cursor() as cursor:
-        raw = cursor.cursor
         for n, user in enumerate(users):
-            count = big if n == 0 else OTHER_ITEMS
-            first = next_id
-            copy_text(raw, "suggestions_mediaitem", columns, media_rows(user.pk, first, count, rng, previews if n == 0 else 0))
-            next_id += count
-            people = list(range(person_id, person_id + PEOPLE))
-            copy(raw, "suggestions_person", ["id", "owner_id", "name", "hidden", "confirmed", "created_at"],
-                 ((pk, user.pk, f"Person {pk % 97}" if pk % 3 else "", False, pk % 3 != 0, END) for pk in people))
-            person_id += PEOPLE
-            # 60 % of photos have faces, half of those one and half two (1.5 a photo): picked by a
-            # hash of the id so that the server makes them, as it makes each stage's ledger record.
-            raw.execute(
-                "INSERT INTO suggestions_face (media_id, person_id, x, y, w, h, encoding, created_at) "
-                "SELECT m.id, %s + (m.id * 7 + g) %% %s, 100 * g, 100, 200, 200, %s, %s "
-                "FROM suggestions_mediaitem m CROSS JOIN generate_series(0, 1) g "
-                "WHERE m.owner_id = %s AND (m.id * 2654435761) %% 100 < %s AND (g = 0 OR (m.id * 40503) %% 2 = 0)",
-                [people[0], PEOPLE, bytes(512), END, user.pk, int(FACE_SHARE * 100)],
-            )
-            raw.execute(
-                "INSERT INTO suggestions_processingrecord (media_id, stage, outcome, scopes, grant_ids, started_at, "
-                "finished_at, detail) SELECT m.id, s.stage, 'done', s.scopes::jsonb, '[]'::jsonb, %s, %s, 'Done.' "
-                "FROM suggestions_mediaitem m CROSS JOIN (SELECT * FROM unnest(%s::text[], %s::text[]) AS t(stage, scopes)) s "
-                "WHERE m.owner_id = %s",
-                [END, END, [name for name, _ in stages], [json.dumps(sorted({"library", scope})) for _, scope in stages],
-                 user.pk],
-            )
-            suggestions, links = [], []
-            for s in range(SUGGESTIONS):
-                used = ("library", "time", "faces") if s % 3 == 0 else ("library", "time", "location")
-                suggestions.append((suggestion_id, user.pk, "event", f"A day out {s}", "Because.", "new",
-                                    uuid.uuid4().hex, "", "", "", ",".join(("", *sorted(used), "")),
-                                    END - timedelta(days=s), END))
-                for position in range(ITEMS_PER_SUGGESTION):
-                    links.append((suggestion_id, first + (s * 7 + position * 13) % count, position))
-                suggestion_id += 1
-            copy(raw, "suggestions_suggestion",
-                 ["id", "owner_id", "kind", "title", "reason", "state", "fingerprint", "topic", "asset", "asset_mime",
-                  "scopes_used", "created_at", "updated_at"], suggestions)
-            copy(raw, "suggestions_suggestionitem", ["suggestion_id", "media_id", "position"], links)
+            seed_person(cursor.cursor, user, n, big, previews if n == 0 else 0, rng)
             if n % 100 == 0:
-                print(f"  seeded {n + 1} of {len(users)} people ({next_id - 1:,} items)", flush=True)
-        for table, last in (("suggestions_mediaitem", next_id), ("suggestions_person", person_id),
-                            ("suggestions_suggestion", suggestion_id)):
+                print(f"  seeded {n + 1} of {len(users)} people", flush=True)
+        last_item, last_person, last_suggestion = first_ids(len(users), big)
+        for table, last in (("suggestions_mediaitem", last_item), ("suggestions_person", last_person),
+                            ("suggestions_suggestion", last_suggestion)):
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), %s)", [last])
     return finish_seed()
+
+
+def big_is_whole(user, scale, marker):
+    """Whether the big person is as seeded: no erasure ran or is pending, every row is there."""
+    from consent.erasing import erasures_pending  # noqa: PLC0415 (after django.setup)
+    from suggestions.models import Face, MediaItem, Person, Suggestion  # noqa: PLC0415
+
+    return (
+        user.username == "scale0" and user.is_active and marker.get("big_owner") == user.pk
+        and not erasures_pending(user).exists()
+        and MediaItem.objects.filter(owner=user).count() == int(BIG * scale)
+        and Face.objects.filter(media__owner=user).count() == marker.get("big_faces")
+        and Person.objects.filter(owner=user).count() == PEOPLE
+        and Suggestion.objects.filter(owner=user).count() == SUGGESTIONS
+    )
+
+
+def seed_big(scale):
+    """Remove what is left of the big person (after an erasure, or half of one) and seed them again,
+    with the same rows and ids, under a new account, and their preview objects. Returns the account."""
+    from django.contrib.auth import get_user_model  # noqa: PLC0415 (after django.setup)
+    from django.contrib.auth.hashers import make_password  # noqa: PLC0415
+    from django.db import connection, transaction  # noqa: PLC0415
+
+    from rollweb.storage import delete_files_batched, files_under, user_prefix  # noqa: PLC0415
+    from suggestions.models import Suggestion  # noqa: PLC0415
+
+    old = get_user_model().objects.filter(username="scale0").first()
+    with transaction.atomic():
+        if old is not None:
+            Suggestion.objects.filter(owner=old).delete()
+            owned = "SELECT id FROM suggestions_mediaitem WHERE owner_id = %s"
+            with connection.cursor() as cursor:
+                for sql in ("UPDATE suggestions_person SET cover_face_id = NULL WHERE owner_id = %s",
+                            f"DELETE FROM suggestions_face WHERE media_id IN ({owned})",
+                            f"DELETE FROM suggestions_processingrecord WHERE media_id IN ({owned})",
+                            "DELETE FROM suggestions_person WHERE owner_id = %s",
+                            "DELETE FROM suggestions_mediaitem WHERE owner_id = %s"):
+                    cursor.execute(sql, [old.pk])
+            old.delete()
+        user = get_user_model().objects.create(username="scale0", password=make_password("bench password 123"))
+        grant_everything(user)
+        with connection.cursor() as cursor:
+            seed_person(cursor.cursor, user, 0, int(BIG * scale), int(PREVIEWS * scale), random.Random(16))
+    if old is not None:
+        delete_files_batched(files_under(user_prefix(old.pk)))
+    finish_seed()
+    return user
 
 
 def finish_seed():
@@ -250,7 +336,7 @@ def finish_seed():
         )
         cursor.execute("SELECT (SELECT count(*) FROM suggestions_mediaitem), (SELECT count(*) FROM suggestions_face)")
         items, faces = cursor.fetchone()
-    users = list(get_user_model().objects.filter(username__startswith="scale").order_by("pk"))
+    users = sorted(get_user_model().objects.filter(username__startswith="scale"), key=lambda user: int(user.username[5:]))
     return users, items, faces
 
 
@@ -395,8 +481,11 @@ def timed_erasure(start, record_id, port, others, baseline_p95, worker_log, labe
     stop.set()
     reader.join()
     lines = Path(worker_log).read_text().splitlines()
-    chunks = [float(m.group(1)) for m in (re.search(r"chunk \d+: \d+ ids in ([0-9.]+) s", line) for line in lines) if m]
+    found = [m for m in (re.search(r"chunk \d+: (\d+) ids in ([0-9.]+) s", line) for line in lines) if m]
+    chunks, sizes = [float(m.group(2)) for m in found], [int(m.group(1)) for m in found]
     lasts = [float(m.group(1)) for m in (re.search(r"last transaction in ([0-9.]+) s", line) for line in lines) if m]
+    with open(Path(worker_log).with_name("erasure-chunks.log"), "a") as kept:  # each chunk's line, for reading later
+        kept.write(f"-- {label}\n" + "".join(line + "\n" for line in lines if " chunk " in line or "last transaction" in line))
     Path(worker_log).write_text("")
     counts = {}
     for erasure in Erasure.objects.filter(record_id=record_id):
@@ -405,12 +494,72 @@ def timed_erasure(start, record_id, port, others, baseline_p95, worker_log, labe
     longest = max(chunks + lasts) if chunks + lasts else float("nan")
     print(f"{label}: {took:.1f} s in all (the request itself {request_s * 1000:.0f} ms); {len(chunks)} chunks, "
           f"chunk transaction p50 {statistics.median(chunks) * 1000:.0f} ms, max {max(chunks) * 1000:.0f} ms; "
-          f"longest transaction {longest * 1000:.0f} ms", flush=True)
+          f"longest transaction {longest * 1000:.0f} ms; ids a chunk p50 {statistics.median(sizes):.0f}, "
+          f"min {min(sizes)}, max {max(sizes)}", flush=True)
     print(f"  erased: {', '.join(f'{value:,} {key}' for key, value in sorted(counts.items()))}")
     print(f"  other people's reads meanwhile: p50 {during['p50']:.1f} ms, p95 {during['p95']:.1f} ms "
           f"(×{during['p95'] / baseline_p95:.2f} the p95 before), {during['requests']} requests, "
           f"errors {during['errors']}", flush=True)
     return took, longest, during["p95"] / baseline_p95, counts
+
+
+def seed_place(scale):
+    """(var dir, DATABASE_URL) of the seed at `scale`."""
+    tail = "" if scale == 1 else "_" + f"{scale:g}".replace(".", "_")
+    url = os.environ.get("DATABASE_URL", "")
+    url = url if url.startswith("postgres") else f"postgres://postgres@127.0.0.1:5432/rollweb_benchscale{tail}"
+    return SEEDS / f"scale{tail.replace('_', '-')}", url
+
+
+def seed_marker(var_dir, url, scale):
+    """What the seed in `var_dir` recorded when it was whole, or None (none, or of another database or scale)."""
+    try:
+        marker = json.loads((var_dir / SEEDED).read_text())
+    except (OSError, ValueError):
+        return None
+    return marker if (marker.get("database"), marker.get("scale")) == (url, scale) else None
+
+
+def seed_prepared(var_dir, url, scale, marker):
+    """Seed everything (no marker) or the big person again (erased by an earlier run); ANALYZE.
+    Returns the people, the item and face counts."""
+    from django.db import connection  # noqa: PLC0415 (after django.setup)
+
+    from suggestions.models import Face  # noqa: PLC0415
+
+    previews = int(PREVIEWS * scale)
+    began = time.perf_counter()
+    if marker is None:
+        users, items, faces = seed(scale)
+        done = f"seeded with COPY in {time.perf_counter() - began:.0f} s"
+        marker = {"database": url, "scale": scale}
+    else:
+        users, items, faces = finish_seed()
+        if users and big_is_whole(users[0], scale, marker):
+            done = "seeded by an earlier run"
+            previews = 0
+        else:
+            seed_big(scale)
+            users, items, faces = finish_seed()
+            done = f"seeded by an earlier run, the big person seeded again in {time.perf_counter() - began:.0f} s"
+    stored = ""
+    if previews:
+        began = time.perf_counter()
+        size = store_previews(users[0].pk, previews)
+        stored = f"; {previews:,} preview objects of {size / 1024:.1f} KB in S3 in {time.perf_counter() - began:.0f} s"
+    began = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE)" if previews else "ANALYZE")
+        cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+        db_size = cursor.fetchone()[0]
+    analysed = f"{'VACUUM (ANALYZE)' if previews else 'ANALYZE'} in {time.perf_counter() - began:.0f} s"
+    if previews:
+        marker.update(big_owner=users[0].pk, big_faces=Face.objects.filter(media__owner=users[0]).count())
+        (var_dir / SEEDED).write_text(json.dumps(marker))
+    print(f"{items:,} items ({int(BIG * scale):,} for one person, {OTHER_ITEMS:,} for each of "
+          f"{len(users) - 1} others), {faces:,} faces, {PEOPLE * len(users):,} people, "
+          f"{SUGGESTIONS * len(users):,} suggestions {done}{stored}; {analysed}; database {db_size}", flush=True)
+    return users, items, faces
 
 
 def main():
@@ -419,27 +568,31 @@ def main():
     parser.add_argument("--port", type=int, default=8116)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--reuse-seed", action="store_true",
-                        help="measure on the rows an earlier run seeded into DATABASE_URL (at the same --scale)")
+    parser.add_argument("--reseed", action="store_true", help="drop the seed (database and bucket) and make it again")
+    parser.add_argument("--seed-only", action="store_true",
+                        help="seed what is missing (all, or the person an earlier run erased), migrate, and exit")
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        raise SystemExit("bench/scale.py measures PostgreSQL: set DATABASE_URL to a database it may drop")
-    var_dir = Path(tempfile.mkdtemp(prefix="rollweb-bench-scale-"))
-    os.environ.update(VAR_DIR=str(var_dir), SECRET_KEY="bench-only", DJANGO_SETTINGS_MODULE="rollweb.settings",
-                      STATIC_ROOT=str(var_dir / "static"), CELERY_QUEUE=os.environ.get("CELERY_QUEUE", "scale-bench"),
+    var_dir, url = seed_place(args.scale)
+    marker = None if args.reseed else seed_marker(var_dir, url, args.scale)
+    if marker is None:
+        shutil.rmtree(var_dir, ignore_errors=True)
+        fresh_postgres(url)
+    var_dir.mkdir(parents=True, exist_ok=True)
+    for scratch in ("cache", "prometheus", "broker", "broker-control"):  # each run starts as a fresh var dir did
+        shutil.rmtree(var_dir / scratch, ignore_errors=True)
+    os.environ.update(VAR_DIR=str(var_dir), DATABASE_URL=url, SECRET_KEY="bench-only",
+                      DJANGO_SETTINGS_MODULE="rollweb.settings", STATIC_ROOT=str(var_dir / "static"),
+                      CELERY_QUEUE=os.environ.get("CELERY_QUEUE", "scale-bench"),
                       WEB_WORKERS=os.environ.get("WEB_WORKERS", "2"))
-    print(f"load average at the start {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)", flush=True)
+    print(f"load average at the start {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores); seed in {url} and {var_dir}",
+          flush=True)
     weed = start_s3(var_dir)
     server = worker = None
     try:
-        if not args.reuse_seed:
-            fresh_postgres(url)
         import django  # noqa: PLC0415 (settings come from the environment set above)
 
         django.setup()
         from django.core.management import call_command  # noqa: PLC0415
-        from django.db import connection  # noqa: PLC0415
 
         from consent.account import account_erase  # noqa: PLC0415
         from consent.erasing import ERASE_TASK  # noqa: PLC0415
@@ -449,24 +602,13 @@ def main():
         from rollweb.queue import queue_name  # noqa: PLC0415
         from rollweb.tokens import token_issue  # noqa: PLC0415
 
+        began = time.perf_counter()
         call_command("migrate", verbosity=0)
-        began = time.perf_counter()
-        users, items, faces = finish_seed() if args.reuse_seed else seed(args.scale)
-        seeded = time.perf_counter() - began
+        print(f"migrated in {time.perf_counter() - began:.0f} s", flush=True)
+        users, items, faces = seed_prepared(var_dir, url, args.scale, marker)
+        if args.seed_only:
+            return 0
         previews = int(PREVIEWS * args.scale)
-        began = time.perf_counter()
-        size = store_previews(users[0].pk, previews)
-        stored = time.perf_counter() - began
-        began = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM (ANALYZE)")
-            cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
-            db_size = cursor.fetchone()[0]
-        print(f"seeded {items:,} items ({int(BIG * args.scale):,} for one person, {OTHER_ITEMS:,} for each of "
-              f"{len(users) - 1} others), {faces:,} faces, {PEOPLE * len(users):,} people, "
-              f"{SUGGESTIONS * len(users):,} suggestions {'seeded by an earlier run' if args.reuse_seed else 'with COPY'} in {seeded:.0f} s; {previews:,} preview objects "
-              f"of {size / 1024:.1f} KB in S3 in {stored:.0f} s; VACUUM (ANALYZE) in {time.perf_counter() - began:.0f} s; "
-              f"database {db_size}", flush=True)
 
         big, other = users[0], users[len(users) // 2]
         big_item = int(BIG * args.scale) // 2
@@ -527,7 +669,9 @@ def main():
         for name, value in (("faces", ratio), ("account", ratio_account)):
             if value > 2:
                 missed.append(f"other people's p95 during the {name} erasure ×{value:.2f}, limit ×2")
-        print(f"load average at the end {os.getloadavg()[0]:.1f}", flush=True)
+        print(f"load average at the end {os.getloadavg()[0]:.1f}; the {int(BIG * args.scale):,}-item person is "
+              "erased: `--seed-only` seeds them again for the next run (a few minutes, outside the quiet time)",
+              flush=True)
         for line in missed:
             print("  over target:", line)
         print("targets met" if not missed else "targets NOT met", flush=True)
@@ -541,7 +685,6 @@ def main():
                 except subprocess.TimeoutExpired:
                     process.kill()
         weed.stop()
-        shutil.rmtree(var_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -24,9 +24,10 @@ def timed(function, *args, **kwargs):
     return took, result
 
 
-def encode_again(name):
-    """Encoding a stored video's own frames again with the recaps' settings: the encoder's share,
-    which no way of making the frames avoids. Frames are decoded one at a time; only encoding is timed."""
+def encode_again(name, options=X264):
+    """Encoding a stored video's own frames again with the recaps' settings (or `options`): the
+    encoder's share, which no way of making the frames avoids. Frames are decoded one at a time;
+    only encoding is timed."""
     wall = cpu_total = 0.0
     with default_storage.open(name, "rb") as mp4, av.open(mp4) as source:
         frames = source.decode(video=0)
@@ -34,7 +35,7 @@ def encode_again(name):
         with tempfile.NamedTemporaryFile(suffix=".mp4") as out, av.open(out.name, "w", format="mp4") as container:
             stream = container.add_stream("libx264", rate=FPS)
             stream.width, stream.height, stream.pix_fmt = first.width, first.height, "yuv420p"
-            stream.options = dict(X264)
+            stream.options = dict(options)
             for frame in [first, *frames, None]:
                 if frame is not None:
                     frame = av.VideoFrame.from_ndarray(frame.to_ndarray(), format="yuv420p")

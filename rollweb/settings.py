@@ -289,9 +289,11 @@ os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(PROMETHEUS_MULTIPROC_DIR)
 # /metrics answers a staff session, or this bearer token (for Prometheus itself); unset: staff only.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # A revoke or account deletion erasing more items than this is done by a worker on the `erase`
-# queue, ERASE_CHUNK_ITEMS items to a transaction (consent/erasing.py); smaller ones in the request.
+# queue, at most ERASE_CHUNK_ITEMS items to a transaction and as many as its cost per item says fit
+# in ERASE_CHUNK_MS (consent/erasing.py); smaller ones in the request.
 ERASE_INLINE_ITEMS = env_int("ERASE_INLINE_ITEMS", 1000)
 ERASE_CHUNK_ITEMS = env_int("ERASE_CHUNK_ITEMS", 500, minimum=1)
+ERASE_CHUNK_MS = env_int("ERASE_CHUNK_MS", 250, minimum=1)
 # An uploaded item still waiting after this many seconds is queued again (its task was lost,
 # e.g. the broker was down when it was uploaded).
 REQUEUE_AFTER_SECONDS = env_int("REQUEUE_AFTER_SECONDS", 60, minimum=1)

@@ -19,7 +19,7 @@ class SuggestionsConfig(AppConfig):
         from . import export
         from .edits import services as edits
         from .erasure import CHUNKS, ERASERS, REMAINS, media_batches
-        from .feed import render as feed_render, selectors as feed_selectors, services as feed
+        from .feed import drafts as feed_drafts, render as feed_render, selectors as feed_selectors, services as feed
         from .feed.signals import suggestion_dismissed, suggestions_withdrawn
         from .library import registry, search as library_search, stages as library_stages
         from .library.backfill import backfill_on_grant
@@ -40,6 +40,7 @@ class SuggestionsConfig(AppConfig):
             register_eraser(scope, sharing.ERASERS[scope])
         for scope, eraser in ERASERS.items():
             register_eraser(scope, eraser, remains=REMAINS.get(scope), chunked=(media_batches, CHUNKS[scope]))
+            register_eraser(scope, feed_drafts.drafts_forget)
         register_panel("suggestions/feed/_privacy_controls.html", feed_selectors.controls_panel)
         register_panel("suggestions/sharing/_privacy_shares.html", sharing_selectors.shares_panel)
         scopes_granted.connect(backfill_on_grant, dispatch_uid="suggestions.backfill_on_grant")

@@ -14,6 +14,7 @@ from consent import scopes
 from rollweb.storage import delete_files, files_under, rows_delete
 
 from .edits.services import renditions_delete
+from .library.changes import library_changed
 from .library.registry import stage_names
 from .library.resumable import resumable_erase
 from .models import (
@@ -58,6 +59,7 @@ def erase_library(user, walked=False):
     counts["people"] = Person.objects.filter(owner=user).count()
     Person.objects.filter(owner=user).delete()
     items.delete()
+    library_changed(user.pk)
     Tombstone.objects.filter(owner=user).delete()
     Backfill.objects.filter(owner=user).delete()
     SuggestionRefresh.objects.filter(owner=user).delete()
@@ -127,6 +129,7 @@ def _forget(user, scope, walked=False):
             _reset_fields(user, scope)
         _redact_ledger(user, scope)
     _stop_backfills(user, scope)
+    library_changed(user.pk)
     counts = Counter(renditions_delete(Rendition.objects.filter(owner=user).using_scope(scope)))
     counts.update(_delete_suggestions(Suggestion.objects.filter(owner=user).using_scope(scope)))
     return counts
@@ -201,6 +204,7 @@ def library_chunk(user, ids):
     counts = Counter(faces=Face.objects.filter(media__in=ids).count())
     Person.objects.filter(owner=user, cover_face__media__in=ids).update(cover_face=None)
     counts["media"] = items.delete()[1].get(MediaItem._meta.label, 0)
+    library_changed(user.pk)
     return counts, names
 
 
@@ -211,6 +215,7 @@ def faces_chunk(user, ids):
     names = [face_crop_key(user.pk, pk) for pk in faces.filter(media__kind=MediaItem.Kind.VIDEO).values_list("pk", flat=True)]
     Person.objects.filter(owner=user, cover_face__in=faces).update(cover_face=None)
     counts = Counter(faces=faces._raw_delete(faces.db))
+    library_changed(user.pk)
     _chunk_ledger(user, scopes.FACES, ids)
     return counts, names
 
@@ -220,6 +225,7 @@ def _fields_chunk(scope, measures):
         items = MediaItem.objects.filter(owner=user, pk__in=ids)
         counts = Counter({key: measure(items) for key, measure in measures.items()})
         items.filter(_filled(scope)).update(**_defaults(scope))
+        library_changed(user.pk)
         _chunk_ledger(user, scope, ids)
         return counts, []
 

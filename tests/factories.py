@@ -17,6 +17,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 import uuid  # noqa: E402
 from datetime import timedelta, timezone as dt_timezone  # noqa: E402
 
+from suggestions.library import changes  # noqa: E402
 from suggestions.models import Face, Home, MediaItem, Person, Suggestion  # noqa: E402
 
 
@@ -26,6 +27,7 @@ class MediaItemFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = MediaItem
+        skip_postgeneration_save = True
 
     class Params:
         taken = None
@@ -48,6 +50,12 @@ class MediaItemFactory(factory.django.DjangoModelFactory):
         lambda o: o.taken.replace(tzinfo=dt_timezone(timedelta(minutes=o.offset))) if o.taken else None
     )
     captured_offset = factory.LazyAttribute(lambda o: o.offset if o.taken else None)
+
+    @factory.post_generation
+    def library_changed(item, create, extracted, **kwargs):
+        """As the services and stages that store an item do: the library's pages follow."""
+        if create:
+            changes.library_changed(item.owner_id)
 
 
 class PersonFactory(factory.django.DjangoModelFactory):

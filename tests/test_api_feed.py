@@ -83,8 +83,8 @@ def test_feed_representation_and_order(user, api):
     assert [entry["id"] for entry in results] == [newer.pk, older.pk]
     entry = results[1]
     assert set(entry) == {
-        "id", "kind", "title", "reason", "state", "media_ids", "asset_url", "asset_mime", "occasion_date",
-        "created_at",
+        "id", "kind", "title", "reason", "state", "media_ids", "asset_url", "asset_mime", "soundtrack",
+        "occasion_date", "created_at",
     }
     assert entry["media_ids"] == [items[2].pk, items[0].pk]
     assert (entry["state"], entry["occasion_date"], entry["asset_url"]) == ("new", "2024-06-01", None)

@@ -1,6 +1,7 @@
 """Large erasures: a durable request, chunks on the erase queue, the promise kept from the revoke on."""
 
 import logging
+import re
 from datetime import timedelta
 
 import pytest
@@ -26,9 +27,10 @@ ITEMS = 7
 
 @pytest.fixture(autouse=True)
 def small_chunks(settings):
-    """Anything above 3 items is a large erasure, erased 2 items to a chunk."""
+    """Anything above 3 items is a large erasure, erased 2 items to a chunk (with time to spare)."""
     settings.ERASE_INLINE_ITEMS = 3
     settings.ERASE_CHUNK_ITEMS = 2
+    settings.ERASE_CHUNK_MS = 60_000
 
 
 @pytest.fixture
@@ -211,6 +213,108 @@ def test_a_small_erasure_still_happens_in_the_request(user, library, settings):
     assert revocation.erasing == [] and revocation.erased["faces"] == ITEMS
     assert not Erasure.objects.exists()
     assert erasure_leftovers(user.pk, scopes=["faces"]) == []
+
+
+@pytest.mark.parametrize(
+    ("size", "held", "limit", "expected"),
+    [
+        (20, 0.010, 500, 40),  # cheap: twice as many, no more at once
+        (400, 0.100, 500, 500),  # never above the count limit
+        (100, 0.500, 500, 50),  # twice the aim: half as many
+        (100, 2.400, 500, 10),  # a slow chunk: as many as fit in the aim at its cost
+        (3, 9.000, 500, 1),  # at least one id
+        (20, 0.0, 500, 40),  # a clock that did not move
+    ],
+)
+def test_the_next_chunk_takes_as_many_ids_as_fit_in_its_time(size, held, limit, expected):
+    assert erasing.chunk_size_next(size, held, aim=0.25, limit=limit) == expected
+
+
+def _chunks_logged(caplog):
+    found = (re.search(r"chunk \d+: (\d+) ids in ([0-9.]+) s", record.getMessage()) for record in caplog.records)
+    return [(int(match.group(1)), float(match.group(2))) for match in found if match]
+
+
+@pytest.fixture
+def many_faces(user):
+    """60 items with a face each, no stored files."""
+    grant(user, "library", "time", "location", "faces")
+    items = MediaItemFactory.create_batch(60, owner=user)
+    Face.objects.bulk_create([Face(media=item, x=1, y=1, w=9, h=9, encoding=bytes(512)) for item in items])
+    return items
+
+
+def _costing(monkeypatch, seconds_per_id):
+    """Faces chunks that cost `seconds_per_id` on the erasure's clock for each id they erase."""
+    now = [0.0]
+    monkeypatch.setattr(erasing, "clock", lambda: now[0])
+    real = suggestions_erasure.faces_chunk
+
+    def faces_chunk(user, ids):
+        now[0] += seconds_per_id * len(ids)
+        return real(user, ids)
+
+    monkeypatch.setitem(_chunked, "faces", [(suggestions_erasure.media_batches, faces_chunk)])
+
+
+def test_costly_chunks_take_fewer_ids_so_each_transaction_stays_within_its_time(
+    user, many_faces, settings, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    settings.ERASE_CHUNK_ITEMS, settings.ERASE_CHUNK_MS = 500, 52
+    _costing(monkeypatch, 0.010)  # 10 ms an id: 5 ids fit in 52 ms
+    with caplog.at_level(logging.INFO, logger="consent.erasing"), django_capture_on_commit_callbacks(execute=True):
+        scopes_revoke(user, ["faces"], method="web")
+
+    chunks = _chunks_logged(caplog)
+    assert chunks[0] == (erasing.FIRST_CHUNK_ITEMS, pytest.approx(0.2))  # the first is sized before any cost is known
+    assert [size for size, _ in chunks[1:-1]] == [5] * 8 and all(held <= 0.052 for _, held in chunks[1:])
+    assert sum(size for size, _ in chunks) == 60
+    erasure = Erasure.objects.get(record__user=user)
+    assert erasure.status == Erasure.Status.DONE and erasure.counts["faces"] == 60 and erasure.chunks == len(chunks)
+    assert not Face.objects.filter(media__owner=user).exists()
+    assert erasure_leftovers(user.pk, scopes=["faces"]) == []
+
+
+def test_cheap_chunks_grow_to_the_count_limit(
+    user, many_faces, settings, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    settings.ERASE_CHUNK_ITEMS, settings.ERASE_CHUNK_MS = 30, 50
+    _costing(monkeypatch, 0.001)
+    with caplog.at_level(logging.INFO, logger="consent.erasing"), django_capture_on_commit_callbacks(execute=True):
+        scopes_revoke(user, ["faces"], method="web")
+
+    assert [size for size, _ in _chunks_logged(caplog)] == [20, 30, 10]
+    assert not Face.objects.filter(media__owner=user).exists()
+    assert Erasure.objects.get(record__user=user).counts["faces"] == 60
+
+
+def test_a_resumed_erasure_sizes_its_chunks_again_from_where_it_stopped(
+    user, many_faces, settings, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    settings.ERASE_CHUNK_ITEMS, settings.ERASE_CHUNK_MS = 500, 52
+    _costing(monkeypatch, 0.010)
+    calls = []
+    costly = _chunked["faces"][0][1]
+
+    def crash_on_third(user, ids):
+        calls.append(len(ids))
+        if len(calls) == 3:
+            raise SystemExit("worker killed")
+        return costly(user, ids)
+
+    monkeypatch.setitem(_chunked, "faces", [(suggestions_erasure.media_batches, crash_on_third)])
+    with pytest.raises(SystemExit), django_capture_on_commit_callbacks(execute=True):
+        scopes_revoke(user, ["faces"], method="web")
+    assert Face.objects.filter(media__owner=user).count() == 60 - 20 - 5  # two chunks committed, the third not
+
+    Erasure.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    with caplog.at_level(logging.INFO, logger="consent.erasing"), django_capture_on_commit_callbacks(execute=True):
+        assert erasing.erasures_sweep() == 1
+
+    erasure = Erasure.objects.get(record__user=user)
+    assert erasure.status == Erasure.Status.DONE and erasure.counts["faces"] == 60  # nothing counted twice
+    assert calls[3] == erasing.FIRST_CHUNK_ITEMS  # sized afresh: no cost known in the new run
+    assert not Face.objects.filter(media__owner=user).exists()
 
 
 @pytest.mark.integration

@@ -345,3 +345,23 @@ def test_music_is_only_for_ones_own_recap_videos(client, person, other_user):
     theirs = rendered(other_user, kind="recap_video", count=1)
     assert client.post(reverse("feed:soundtrack", args=[theirs.pk]), {"soundtrack": "off"}).status_code == 404
     assert Suggestion.objects.get(pk=theirs.pk).soundtrack and Suggestion.objects.get(pk=video.pk).soundtrack
+
+
+def test_music_over_the_api(api, person, other_user, private_storage, django_capture_on_commit_callbacks):
+    video = rendered(person, kind="recap_video", count=2)
+    url = f"/api/v1/suggestions/{video.pk}/soundtrack/"
+    assert api.get(f"/api/v1/suggestions/{video.pk}/").json()["soundtrack"] is True
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(url, {"soundtrack": False}, format="json")
+    assert response.status_code == 200
+    assert response.json()["soundtrack"] is False and response.json()["asset_url"] is None
+    video.refresh_from_db()
+    assert not video.soundtrack and stored_streams(private_storage, video) == ["video"]
+    assert api.post(url, {"soundtrack": "loud"}, format="json").status_code == 400
+    collage = rendered(person, kind="event", count=2)
+    refused = api.post(f"/api/v1/suggestions/{collage.pk}/soundtrack/", {"soundtrack": True}, format="json")
+    assert refused.status_code == 400 and refused.json()["detail"] == "Only recap videos have music."
+    assert api.get(f"/api/v1/suggestions/{collage.pk}/").json()["soundtrack"] is False
+    theirs = rendered(other_user, kind="recap_video", count=1)
+    assert api.post(f"/api/v1/suggestions/{theirs.pk}/soundtrack/", {"soundtrack": False}, format="json").status_code == 404
+    assert Suggestion.objects.get(pk=theirs.pk).soundtrack

@@ -105,14 +105,14 @@ def test_revoking_the_library_removes_every_suggestion_and_its_files(user, sugge
 def test_a_scope_revoked_while_drafting_is_checked_again_before_writing(user, monkeypatch):
     grant(user, "library", "time", "location")
     library_of_every_kind(user)
-    drafts_for = feed.drafts_for
+    library_drafts = feed.library_drafts
 
     def revoke_meanwhile(library):
-        drafts = drafts_for(library)
+        drafts = library_drafts(library)
         assert any("location" in draft.scopes for draft in drafts)
         scopes_revoke(user, ["location"], method="web")
         return drafts
 
-    monkeypatch.setattr(feed, "drafts_for", revoke_meanwhile)
+    monkeypatch.setattr(feed, "library_drafts", revoke_meanwhile)
     created = feed.suggestions_refresh(user.pk, today=TODAY).created
     assert created and not any("location" in s.scope_keys for s in Suggestion.objects.filter(owner=user))

@@ -64,7 +64,7 @@ def test_every_timeline_list_query_is_an_index_scan_on_the_owners_rows(seeded):
     }
     used = {name: assert_owner_index_scan(plan(*qs.query.sql_with_params()), owner_indexes, name)
             for name, qs in cases.items()}
-    assert used["first page"] == ["media_timeline_idx"]
+    assert used["first page"] == ["media_local_time_idx"]
 
 
 def test_the_month_count_query_is_an_index_scan_on_the_owners_rows(seeded):
@@ -73,6 +73,8 @@ def test_the_month_count_query_is_an_index_scan_on_the_owners_rows(seeded):
         months = timeline.month_counts(person, {scopes.LIBRARY: True, scopes.TIME: True})
     assert sum(count for _, count in months) == 1500
     items = [query["sql"] for query in queries.captured_queries if '"suggestions_mediaitem"' in query["sql"]]
-    assert len(items) == 2  # the library's version (one pass), then the counts (not cached yet)
-    for sql in items:
-        assert_owner_index_scan(plan(sql), owner_indexes, sql)
+    assert len(items) == 1  # the counts (not cached yet); the library's version is a row of its own table
+    # Grouped by the stored month; on a VACUUMed table of 200,000 rows it is an index-only scan of
+    # media_local_month_idx (bench/plans/scrubber_counts.txt), here any index on the owner's rows.
+    assert '"suggestions_mediaitem"."local_month"' in items[0]
+    assert_owner_index_scan(plan(items[0]), owner_indexes, items[0])

@@ -35,16 +35,19 @@ class SuggestionSerializer(serializers.ModelSerializer):
 
     media_ids = serializers.SerializerMethodField()
     asset_url = serializers.SerializerMethodField()
+    soundtrack = serializers.SerializerMethodField(help_text="A recap video's music (always false for other kinds).")
 
     class Meta:
         model = Suggestion
         fields = [
-            "id", "kind", "title", "reason", "state", "media_ids", "asset_url", "asset_mime", "occasion_date",
-            "created_at",
+            "id", "kind", "title", "reason", "state", "media_ids", "asset_url", "asset_mime", "soundtrack",
+            "occasion_date", "created_at",
         ]
         read_only_fields = fields
 
-    columns = ["id", "kind", "title", "reason", "state", "asset", "asset_mime", "occasion_date", "created_at"]
+    columns = [
+        "id", "kind", "title", "reason", "state", "asset", "asset_mime", "soundtrack", "occasion_date", "created_at",
+    ]
 
     def to_representation(self, suggestion):
         row = _row(suggestion, self.columns)
@@ -57,6 +60,7 @@ class SuggestionSerializer(serializers.ModelSerializer):
             "media_ids": self.get_media_ids(row),
             "asset_url": _url(self.context, "api-suggestion-asset", row["id"]) if row["asset"] else None,
             "asset_mime": row["asset_mime"],
+            "soundtrack": self.get_soundtrack(row),
             "occasion_date": row["occasion_date"].isoformat() if row["occasion_date"] else None,
             "created_at": _datetime(row["created_at"], self.context),
         }
@@ -67,6 +71,10 @@ class SuggestionSerializer(serializers.ModelSerializer):
         if media is None:
             media = media_ids_of([pk])
         return media.get(pk, [])
+
+    def get_soundtrack(self, suggestion) -> bool:
+        row = _row(suggestion, ["kind", "soundtrack"])
+        return row["soundtrack"] and row["kind"] in services.VIDEO_KINDS
 
     @extend_schema_field(NULLABLE_URL)
     def get_asset_url(self, suggestion) -> str | None:
@@ -169,6 +177,31 @@ class SuggestionDismissView(APIView):
     def post(self, request, pk):
         services.suggestion_dismiss(_owned_suggestion(request, pk), method=Method.API)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SoundtrackSerializer(serializers.Serializer):
+    soundtrack = serializers.BooleanField(help_text="true for music, false for none.")
+
+
+class SuggestionSoundtrackView(APIView):
+    @extend_schema(
+        tags=["suggestions"],
+        operation_id="suggestions_soundtrack",
+        summary="Music on or off in a recap video",
+        description="The video is made again with or without its music: `asset_url` is null until it is. "
+        "Asking for what the video already has changes nothing. Only recap videos have music (400 otherwise).",
+        request=SoundtrackSerializer,
+        responses={200: SuggestionSerializer, **errors(400, 401, 404, 415, status_404=SUGGESTION_404)},
+    )
+    def post(self, request, pk):
+        suggestion = _owned_suggestion(request, pk)
+        serializer = SoundtrackSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            suggestion = services.suggestion_soundtrack_set(suggestion, serializer.validated_data["soundtrack"])
+        except services.SoundtrackRefused as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return _suggestion_body(request, suggestion)
 
 
 class SuggestionAssetView(FileView):

@@ -29,6 +29,7 @@ urlpatterns = [
     path("suggestions/<int:pk>/save/", feed.SuggestionSaveView.as_view(), name="api-suggestion-save"),
     path("suggestions/<int:pk>/seen/", feed.SuggestionSeenView.as_view(), name="api-suggestion-seen"),
     path("suggestions/<int:pk>/dismiss/", feed.SuggestionDismissView.as_view(), name="api-suggestion-dismiss"),
+    path("suggestions/<int:pk>/soundtrack/", feed.SuggestionSoundtrackView.as_view(), name="api-suggestion-soundtrack"),
     path("suggestions/<int:pk>/asset/", feed.SuggestionAssetView.as_view(), name="api-suggestion-asset"),
     path("suggestions/<int:pk>/save-edit/", edits.EditSaveView.as_view(), name="api-suggestion-save-edit"),
     path("year-reviews/", controls.YearReviewCollectionView.as_view(), name="api-year-reviews"),

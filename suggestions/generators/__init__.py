@@ -17,8 +17,14 @@ GENERATORS = (
 
 def drafts_for(library):
     """Every draft the library supports today, one per fingerprint."""
+    return drafts_merged([generator.drafts(library) for generator in GENERATORS])
+
+
+def drafts_merged(made):
+    """One draft per fingerprint from each generator's drafts, given in GENERATORS' order (the first
+    generator to make a fingerprint keeps it)."""
     found = {}
-    for generator in GENERATORS:
-        for draft in generator.drafts(library):
+    for drafts in made:
+        for draft in drafts:
             found.setdefault(draft.fingerprint, draft)
     return list(found.values())

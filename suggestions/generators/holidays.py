@@ -31,6 +31,11 @@ def _calendar(country, year):
     return {day: name for day, name in names.items() if "(observed)" not in name and "estimated" not in name}
 
 
+def holiday_on(country, day):
+    """The name of the public holiday of `country` on `day`, or None."""
+    return _calendar(country.upper(), day.year).get(day)
+
+
 def _next(country, name, today):
     for year in (today.year, today.year + 1):
         for day, day_name in sorted(_calendar(country, year).items()):
@@ -45,7 +50,7 @@ def drafts(library):
     today, found = library.today, defaultdict(list)
     for photo in library.dated:
         if photo.country and photo.day < today:
-            name = _calendar(photo.country.upper(), photo.taken.year).get(photo.day)
+            name = holiday_on(photo.country, photo.day)
             if name:
                 found[photo.country.upper(), name].append(photo)
     out = []

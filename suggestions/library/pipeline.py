@@ -21,6 +21,7 @@ from rollweb.queue import enqueue
 from ..analysis import UnreadableMedia
 from ..models import MediaItem, ProcessingRecord
 from . import registry
+from .changes import library_changed
 from .signals import analysis_finished
 from .source import MediaSource, decode_side, source_for  # noqa: F401  (imported from here by the stages)
 
@@ -95,7 +96,10 @@ def media_claim(item_id, now=None, pass_name=None):
     )
     if not claimed:
         return None
-    return MediaItem.objects.filter(pk=item_id).first()
+    item = MediaItem.objects.filter(pk=item_id).first()
+    if item is not None:
+        library_changed(item.owner_id)
+    return item
 
 
 def fair_next(pass_name, now=None):
@@ -129,6 +133,7 @@ def _finish(item, status, reason=""):
     MediaItem.objects.filter(pk=item.pk, status=MediaItem.Status.PROCESSING).update(
         status=status, failure_reason=reason[:300], analyzed_at=timezone.now(), lease_expires_at=None
     )
+    library_changed(item.owner_id)
 
 
 def _record(item, stage, outcome, grants, started, detail, present=False):
@@ -166,6 +171,7 @@ def stage_run(item, stage, source, owner_grants=None):
             if not MediaItem.objects.filter(pk=item.pk).exists():
                 raise MediaGone(item.pk)
             detail = stage.write(item, result)
+            library_changed(item.owner_id)
             _record(item, stage, ProcessingRecord.Outcome.DONE, held, started, detail, present=True)
     except ScopeNotGranted as exc:
         if exc.scope == LIBRARY:
@@ -247,6 +253,7 @@ def media_pass(item, pass_name):
         MediaItem.objects.filter(pk=item.pk, status=MediaItem.Status.PROCESSING).update(
             status=waiting, lease_expires_at=None, attempts=F("attempts") - 1
         )
+        library_changed(item.owner_id)
         return None
     except UnreadableMedia as exc:
         _finish(item, MediaItem.Status.FAILED, str(exc))
@@ -257,6 +264,7 @@ def media_pass(item, pass_name):
         MediaItem.objects.filter(pk=item.pk, status=MediaItem.Status.PROCESSING).update(
             status=waiting, lease_expires_at=None
         )
+        library_changed(item.owner_id)
         raise
     else:
         _pass_done(item, pass_name)
@@ -295,6 +303,7 @@ def _pass_done(item, pass_name, then=None):
         fields.update(status=MediaItem.Status.ANALYZED, analyzed_at=now, failure_reason="")
     if not MediaItem.objects.filter(pk=item.pk, status=MediaItem.Status.PROCESSING).update(**fields):
         return
+    library_changed(item.owner_id)
     if pass_name == registry.ANALYSIS:
         metrics.item_analyzed()
     ProcessingRecord.objects.create(

@@ -40,19 +40,16 @@ def media_check(user, hashes):
     """Sort a device's sha256 values into missing, present and deleted, in one query.
 
     Plain SQL: the ORM prepares each of up to 2 × 5,000 parameters one by one, which costs
-    more than running the query.
+    more than running the query. On PostgreSQL the hashes (hex: no commas) go as one text, split
+    into rows by the server (quoting a 5,000-item array costs the client more than the query) and
+    joined so that each is looked up in the (owner, sha256) unique indexes rather than filtering
+    all the owner's rows.
     """
     wanted = list(dict.fromkeys(hashes))
     found = {}
     if wanted:
-        marks = ", ".join(["%s"] * len(wanted))
-        sql = (
-            f"SELECT sha256, 'present' FROM {MediaItem._meta.db_table} WHERE owner_id = %s AND sha256 IN ({marks}) "
-            f"UNION ALL "
-            f"SELECT sha256, 'deleted' FROM {Tombstone._meta.db_table} WHERE owner_id = %s AND sha256 IN ({marks})"
-        )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [user.pk, *wanted, user.pk, *wanted])
+            cursor.execute(*_check_sql(user.pk, wanted))
             for sha256, where in cursor.fetchall():
                 if where == "present" or sha256 not in found:
                     found[sha256] = where
@@ -60,6 +57,25 @@ def media_check(user, hashes):
     for sha256 in wanted:
         answer[found.get(sha256, "missing")].append(sha256)
     return answer
+
+
+def _check_sql(owner_id, wanted):
+    media, tombstones = MediaItem._meta.db_table, Tombstone._meta.db_table
+    if connection.vendor == "postgresql" and not any("," in sha256 for sha256 in wanted):
+        sql = (
+            f"WITH w AS MATERIALIZED (SELECT unnest(string_to_array(%s, ',')) AS sha256) "
+            f"SELECT t.sha256, 'present' FROM w JOIN {media} t ON t.owner_id = %s AND t.sha256 = w.sha256 "
+            f"UNION ALL "
+            f"SELECT t.sha256, 'deleted' FROM w JOIN {tombstones} t ON t.owner_id = %s AND t.sha256 = w.sha256"
+        )
+        return sql, [",".join(wanted), owner_id, owner_id]
+    marks = ", ".join(["%s"] * len(wanted))
+    sql = (
+        f"SELECT sha256, 'present' FROM {media} WHERE owner_id = %s AND sha256 IN ({marks}) "
+        f"UNION ALL "
+        f"SELECT sha256, 'deleted' FROM {tombstones} WHERE owner_id = %s AND sha256 IN ({marks})"
+    )
+    return sql, [owner_id, *wanted, owner_id, *wanted]
 
 
 def last_uploads(user_ids):

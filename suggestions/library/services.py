@@ -25,6 +25,7 @@ from ..analysis.heif import heif_complete
 from ..models import MediaItem, ProcessingRecord, Tombstone
 from . import pipeline
 from .bursts import burst_tidy
+from .changes import library_changed
 from .home import home_refresh
 from .signals import media_deleted, media_deleting
 
@@ -161,6 +162,7 @@ def _item_keep(item, started, captured_hint):
         )
         if captured_hint is not None:
             _keep_capture_hint(item, captured_hint, held)
+        library_changed(item.owner_id)
         enqueue(pipeline.INGEST_NEXT)
 
 
@@ -233,6 +235,7 @@ def media_retry(item):
         lease_expires_at=None,
     )
     if updated:
+        library_changed(item.owner_id)
         enqueue(pipeline.INGEST_NEXT)
     return bool(updated)
 
@@ -245,6 +248,7 @@ def media_delete(item):
         media_deleting.send(sender=MediaItem, item=item)
         erase_exports(item.owner)  # a person's exports hold copies of everything
         item.delete()
+        library_changed(item.owner_id)
         derived_tidy(item.owner_id, burst=item.burst)
         transaction.on_commit(lambda: delete_files(names))
 

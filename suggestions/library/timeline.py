@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone as dt_timezone
 
 from django.core.cache import cache
-from django.db.models import CharField, Count, DateTimeField, F, Func, Max, Q, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import CharField, Count, F, Func, Q
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from consent.scopes import LOCATION, TIME
 
-from ..models import Backfill, MediaItem, local_capture_time
+from ..models import MediaItem, local_capture_time
+from . import changes
 
 # What a tile and a day header need, and the sort columns: nothing else is read.
 TILE_COLUMNS = (
@@ -30,10 +31,10 @@ TILE_COLUMNS = (
 
 
 def sort_key(uses_time):
-    """The expression the timeline sorts by; with `time` it matches the index media_timeline_idx."""
-    if uses_time:
-        return Coalesce("captured_at", "created_at", output_field=DateTimeField())
-    return F("created_at")
+    """What the timeline sorts by. With `time`, the stored local time (index media_local_time_idx):
+    the capture time on the camera's clock, so the order, the day headers and the scrubber's months
+    all read the same clock."""
+    return F("local_time") if uses_time else F("created_at")
 
 
 class BadCursor(ValueError):
@@ -75,7 +76,8 @@ def page_after(items, after, size):
     """Up to `size` items of an ordered timeline after `after` (a Position or None), and where the
     next page starts (None on the last page). One query."""
     if after is not None:
-        items = items.filter(Q(sort_at__lt=after.at) | Q(sort_at=after.at, id__lt=after.pk))
+        # The first condition, implied by the second, is the one an index range can start from.
+        items = items.filter(Q(sort_at__lte=after.at), Q(sort_at__lt=after.at) | Q(sort_at=after.at, id__lt=after.pk))
     rows = list(items[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
@@ -151,7 +153,7 @@ def month_bounds(month):
 
 
 def in_month(items, month):
-    """Only the items of a timeline that sort into `month`."""
+    """Only the items of a timeline that sort into `month` (with consent to time, on the camera's clock)."""
     start, following = month_bounds(month)
     return items.filter(sort_at__gte=start, sort_at__lt=following)
 
@@ -180,27 +182,19 @@ class MonthOf(Func):
         return super().as_sql(compiler, connection, template=template, **extra)
 
 
-def library_version(user, items):
-    """Changes whenever an item is added, deleted or changes state (uploaded, processing, analysed,
-    failed) or pass, or a backfill (a newly granted consent applied to what is stored) moves on: one pass
-    over the owner's (owner, status) index, far cheaper than counting or drawing the library again."""
-    counted = items.order_by().aggregate(
-        n=Count("id"), last=Max("id"),
-        **{state: Count("id", filter=Q(status=state)) for state in MediaItem.Status.values},
-        **{f"pass_{done}": Count("id", filter=Q(analysis_pass=done)) for done in MediaItem.Pass.values},
-    )
-    backfilled = Backfill.objects.filter(owner=user).aggregate(n=Count("id"), done=Sum("done"))
-    return (*counted.values(), backfilled["n"], backfilled["done"])
+def library_version(user, items=None):
+    """The person's change counter (library.changes): what cached pages, counts and hints are keyed by.
+    `items` is not read; it is accepted so callers written for the old aggregate keep working."""
+    return changes.library_version(user.pk)
 
 
 def counted_while_unchanged(user, items, name, count):
-    """`count(items)`, kept in the cache until the library changes (see library_version)."""
-    version = library_version(user, items)
-    key = f"{name}:{user.pk}:{':'.join(str(v) for v in version)}"
+    """`count(items)`, kept in the cache until the library changes (see library.changes)."""
+    key = f"{name}:{user.pk}:{library_version(user)}"
     counts = cache.get(key)
     if counts is None:
         counts = count(items)
-        cache.set(key, counts, timeout=300)
+        cache.set(key, counts, timeout=3600)
     return counts
 
 
@@ -215,17 +209,21 @@ def month_counts(user, grants, status=None):
 
 
 def _months_counted(items, grants):
-    counted = (
-        items.annotate(month=MonthOf(sort_key(TIME in grants)))
-        .values("month")
-        .annotate(count=Count("id"))
-        .order_by("-month")
-    )
+    """With consent to time, the stored month of local_time (an index-only scan of
+    media_local_month_idx); without it, upload months."""
+    if TIME in grants:
+        counted = items.values(month=F("local_month")).annotate(count=Count("*")).order_by("-month")
+    else:
+        counted = (
+            items.annotate(month=MonthOf(sort_key(False))).values("month").annotate(count=Count("id")).order_by("-month")
+        )
     return [(_month_date(row["month"]), row["count"]) for row in counted]
 
 
 def _month_date(value):
-    return value.date().replace(day=1) if isinstance(value, datetime) else parse_month(value)
+    if isinstance(value, datetime):
+        return value.date().replace(day=1)
+    return value.replace(day=1) if isinstance(value, date) else parse_month(value)
 
 
 MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
@@ -278,6 +276,7 @@ def neighbours(user, grants, item):
     at = items.filter(pk=item.pk).values_list("sort_at", flat=True).first()
     if at is None:
         return None, None
-    newer = items.filter(Q(sort_at__gt=at) | Q(sort_at=at, id__gt=item.pk)).order_by("sort_at", "id")
-    older = items.filter(Q(sort_at__lt=at) | Q(sort_at=at, id__lt=item.pk))
+    # As in page_after, the first condition of each is the one an index range starts from.
+    newer = items.filter(Q(sort_at__gte=at), Q(sort_at__gt=at) | Q(sort_at=at, id__gt=item.pk)).order_by("sort_at", "id")
+    older = items.filter(Q(sort_at__lte=at), Q(sort_at__lt=at) | Q(sort_at=at, id__lt=item.pk))
     return newer.values_list("id", flat=True).first(), older.values_list("id", flat=True).first()

@@ -87,12 +87,12 @@ def timeline_page(request, grants, status, whole=True):
     """`timeline_context`'s fields with the page rendered (`timeline_html`) and, for a whole page, the
     scrubber (`scrubber_html`) and the search box's hints, all kept in the cache until the library
     changes: rendering 120 tiles and 120 months is most of a page's cost, reading whether the library
-    changed is three index reads."""
+    changed is one row (library.changes)."""
     params = "&".join(f"{name}={request.GET.get(name, '')[:200]}" for name in ("cursor", "month", "q"))
-    version = timeline.library_version(request.user, MediaItem.objects.filter(owner=request.user))
+    version = timeline.library_version(request.user)
     # Every scope in force is in the key: a search by person or place answers differently without its scope.
     key = (f"timeline-page:{PAGE_SIZE}:{whole}:{request.user.pk}:{','.join(sorted(grants))}:{status}:{params}:"
-           f"{':'.join(str(v) for v in version)}")
+           f"{version}")
     page = cache.get(key)
     if page is None:
         context = timeline_context(request, grants, status)

@@ -7,6 +7,7 @@ from .feed import (
 from .library import (
     Backfill,
     Home,
+    LibraryVersion,
     MediaItem,
     MediaItemQuerySet,
     ProcessingRecord,
@@ -22,7 +23,7 @@ from .sharing import ShareLink, ShareLinkQuerySet
 from .uploads import ChunkedUpload
 
 __all__ = [
-    "Backfill", "ChunkedUpload", "Face", "FewerKind", "HiddenRange", "Home", "MediaItem", "MediaItemQuerySet", "PeoplePreference", "Person", "ProcessingRecord", "Rendition",
+    "Backfill", "ChunkedUpload", "Face", "FewerKind", "HiddenRange", "Home", "LibraryVersion", "MediaItem", "MediaItemQuerySet", "PeoplePreference", "Person", "ProcessingRecord", "Rendition",
     "ScopedQuerySet", "ScopesUsed", "ShareLink", "ShareLinkQuerySet", "Suggestion", "SuggestionItem",
     "SuggestionQuerySet", "SuggestionRefresh", "Tombstone", "YearReviewRequest", "derived_key", "face_crop_key", "local_capture_time",
     "original_key", "user_prefix",

@@ -38,6 +38,45 @@ def local_capture_time(captured_at, offset_minutes):
     return captured_at.astimezone(dt_timezone(timedelta(minutes=offset_minutes)))
 
 
+class LocalTime(models.Func):
+    """When an item was taken on the camera's clock (UTC when its offset is unknown), written as if
+    it were UTC, else when it was uploaded: the timeline's order with consent to time, so months
+    and days are cut where its day headers cut them. Arguments: captured_at, captured_offset,
+    created_at. Immutable on both engines, so the database can store and index it."""
+
+    output_field = models.DateTimeField()
+
+    def _sources(self, compiler):
+        (taken, a), (offset, b), (uploaded, c) = (compiler.compile(e) for e in self.get_source_expressions())
+        return taken, offset, uploaded, (*a, *b, *c)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # Stored as 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC: move the seconds, keep the fraction.
+        taken, offset, uploaded, params = self._sources(compiler)
+        shifted = (f"CASE WHEN COALESCE({offset}, 0) = 0 THEN {taken} ELSE strftime('%%Y-%%m-%%d %%H:%%M:%%S', "
+                   f"{taken}, {offset} || ' minutes') || substr({taken}, 20) END")
+        return f"COALESCE({shifted}, {uploaded})", params
+
+    def as_postgresql(self, compiler, connection, **extra):
+        taken, offset, uploaded, params = self._sources(compiler)
+        shifted = f"((({taken} AT TIME ZONE 'UTC') + COALESCE({offset}, 0) * interval '1 minute') AT TIME ZONE 'UTC')"
+        return f"COALESCE({shifted}, {uploaded})", params
+
+
+class LocalMonth(LocalTime):
+    """The first day of LocalTime's month (a generated column cannot read another)."""
+
+    output_field = models.DateField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = super().as_sqlite(compiler, connection, **extra)
+        return f"date({sql}, 'start of month')", params
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = super().as_postgresql(compiler, connection, **extra)
+        return f"(date_trunc('month', {sql} AT TIME ZONE 'UTC'))::date", params
+
+
 class MediaItemQuerySet(models.QuerySet):
     def owned_by(self, user):
         return self.filter(owner=user)
@@ -123,6 +162,18 @@ class MediaItem(models.Model):
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True, help_text="when a pass last started on it")
     attempts = models.PositiveSmallIntegerField(default=0)
+    local_time = models.GeneratedField(
+        expression=LocalTime("captured_at", "captured_offset", "created_at"),
+        output_field=models.DateTimeField(),
+        db_persist=True,
+        help_text="the timeline's order with consent to time: capture time on the camera's clock (stored by the database)",
+    )
+    local_month = models.GeneratedField(
+        expression=LocalMonth("captured_at", "captured_offset", "created_at"),
+        output_field=models.DateField(),
+        db_persist=True,
+        help_text="the month of local_time: where the scrubber counts it (stored by the database)",
+    )
 
     objects = MediaItemQuerySet.as_manager()
 
@@ -140,10 +191,14 @@ class MediaItem(models.Model):
             models.Index(fields=["owner", "claimed_at"]),
             # The places the search box knows, read from the index alone.
             models.Index(fields=["owner", "place", "region"], name="media_places_idx"),
-            # The timeline's order with consent to time (suggestions.library.timeline.sort_key).
+            # Newest first, for claiming turns (suggestions.library.pipeline.fair_next).
             models.Index(
                 F("owner"), Coalesce("captured_at", "created_at").desc(), F("id").desc(), name="media_timeline_idx"
             ),
+            # The timeline's order with consent to time (suggestions.library.timeline.sort_key).
+            models.Index(fields=["owner", "-local_time", "-id"], name="media_local_time_idx"),
+            # The scrubber's months, counted from the index alone (suggestions.library.timeline.month_counts).
+            models.Index(fields=["owner", "local_month"], name="media_local_month_idx"),
         ]
 
     def __str__(self):
@@ -241,3 +296,14 @@ class Backfill(models.Model):
 
     def __str__(self):
         return f"{self.scope} backfill: {self.done}/{self.total} ({self.state})"
+
+
+class LibraryVersion(models.Model):
+    """A counter per person, raised by every change the library's pages show (suggestions.library.changes):
+    the cached timeline page, scrubber, map and search hints are keyed by it, so reading whether the
+    library changed is one indexed row."""
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="library_version"
+    )
+    n = models.BigIntegerField(default=0)

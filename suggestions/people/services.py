@@ -20,6 +20,7 @@ from consent.services import ScopeNotGranted, scope_granted, scope_guard
 from rollweb.storage import delete_files, save_bytes
 
 from ..analysis import faces as face_analysis
+from ..library.changes import library_changed
 from ..models import Face, MediaItem, PeoplePreference, Person, face_crop_key
 from .signals import people_changed
 
@@ -197,6 +198,7 @@ def people_recluster(owner_id):
         before = Person.objects.filter(owner_id=owner_id).count()
         people_tidy(owner_id)
         counts["people_removed"] = before - Person.objects.filter(owner_id=owner_id).count()
+        library_changed(owner_id)
     return +counts
 
 
@@ -217,6 +219,7 @@ def person_update(person, *, name=UNSET, birthday=UNSET, hidden=UNSET):
     with _faces_guard(person.owner_id):
         if not Person.objects.filter(pk=person.pk).update(**changes):
             raise PeopleError("This person no longer exists.")
+        library_changed(person.owner_id)
         people_changed.send(sender=Person, owner_id=person.owner_id)
     for key, value in changes.items():
         setattr(person, key, value)
@@ -249,6 +252,7 @@ def people_merge(target, source):
         Person.objects.filter(pk=target.pk).update(**changes)
         source.delete()
         people_tidy(target.owner_id)
+        library_changed(target.owner_id)
         people_changed.send(sender=Person, owner_id=target.owner_id)
     target.refresh_from_db()
     return target
@@ -267,6 +271,7 @@ def face_detach(face):
         Face.objects.filter(pk=face.pk).update(person=person)
         face.person = person
         people_tidy(owner_id)
+        library_changed(owner_id)
         people_changed.send(sender=Person, owner_id=owner_id)
     return person
 

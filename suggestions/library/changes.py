@@ -1,0 +1,24 @@
+"""The library's change counter: one row per person, raised by every change its pages show.
+
+Whatever changes what the timeline, scrubber, map or search box would draw (an item added or
+deleted, its state or pass, capture time, place, previews; people's names and faces, which search
+reads) calls `library_changed` after its write, inside the same transaction when there is one.
+Readers key what they cache by `library_version`.
+"""
+
+from django.db.models import F
+
+from ..models import LibraryVersion
+
+
+def library_changed(owner_id):
+    """Raise the person's counter by one: a single UPDATE (the row is made on first use)."""
+    if LibraryVersion.objects.filter(owner_id=owner_id).update(n=F("n") + 1):
+        return
+    LibraryVersion.objects.bulk_create([LibraryVersion(owner_id=owner_id, n=0)], ignore_conflicts=True)
+    LibraryVersion.objects.filter(owner_id=owner_id).update(n=F("n") + 1)
+
+
+def library_version(owner_id):
+    """The person's counter: equal values mean nothing the library shows has changed in between."""
+    return LibraryVersion.objects.filter(owner_id=owner_id).values_list("n", flat=True).first() or 0
