@@ -120,6 +120,9 @@ def test_an_analysis_turn_gives_way_to_waiting_ingest_work_and_is_queued_again(m
 def test_an_item_is_used_for_time_and_place_after_the_first_pass_and_analysed_after_the_second(user, corpus):
     grant(user, "library", "time", "location", "faces", "themes")
     item, _ = upload_file(user, corpus / "exif" / "DSCN0010.jpg")
+    someone = UserFactory()
+    grant(someone, "library")
+    waiting_items(someone, 1, datetime(2020, 1, 1))  # other work waits, so the second pass takes a turn of its own
     first = pipeline.media_pass(pipeline.media_claim(item.pk), registry.INGEST)
     assert (first.status, first.analysis_pass) == ("processing", "ingest")
     assert first.captured_at is not None and first.place and first.quality is None
@@ -135,7 +138,7 @@ def test_an_item_is_used_for_time_and_place_after_the_first_pass_and_analysed_af
 
 def test_the_feed_refreshes_when_a_batch_has_done_each_pass(user, monkeypatch, settings):
     settings.SUGGESTIONS_DEBOUNCE_SECONDS = 300
-    grant(user, "library", "time")
+    grant(user, "library", "time", "themes")  # themes: the second pass has work, so it is a turn of its own
     first, second = waiting_items(user, 2, datetime(2021, 3, 1))
     monkeypatch.setattr(pipeline, "enqueue", lambda *args: None)
     monkeypatch.setattr(registry, "stages_for", lambda *args, **kwargs: [])
@@ -155,6 +158,35 @@ def test_the_feed_refreshes_when_a_batch_has_done_each_pass(user, monkeypatch, s
     pipeline.media_pass(pipeline.media_claim(second), registry.ANALYSIS)
     assert due_in() <= 1
     assert set(MediaItem.objects.filter(owner=user).values_list("status", flat=True)) == {"analyzed"}
+
+
+def test_without_faces_or_themes_the_first_turn_also_does_the_second_pass(user, corpus, monkeypatch):
+    grant(user, "library", "time", "location")
+    queued = []
+    monkeypatch.setattr(pipeline, "enqueue", lambda *args: queued.append(args[0]))
+    item, _ = upload_file(user, corpus / "exif" / "DSCN0010.jpg")
+    done = pipeline.media_pass(pipeline.media_claim(item.pk), registry.INGEST)
+    assert (done.status, done.analysis_pass, done.lease_expires_at) == ("analyzed", "analysis", None)
+    assert done.place and done.quality is None and not done.faces.exists()
+    assert pipeline.ANALYZE_NEXT not in queued
+    assert [(r.stage, r.outcome) for r in done.ledger.all()][-4:] == [
+        ("pass_ingest", "done"), ("themes", "skipped"), ("faces", "skipped"), ("pass_analysis", "done"),
+    ]
+
+
+def test_when_nothing_else_waits_one_turn_does_both_passes_and_finds_every_face(user, corpus, manifest, monkeypatch):
+    grant(user, "library", "time", "location", "faces", "themes")
+    queued = []
+    monkeypatch.setattr(pipeline, "enqueue", lambda *args: queued.append(args[0]))
+    item, _ = upload_file(user, corpus / "faces" / "two_people.jpg")
+    done = pipeline.media_pass(pipeline.media_claim(item.pk), registry.INGEST)
+    assert (done.status, done.analysis_pass, done.lease_expires_at) == ("analyzed", "analysis", None)
+    assert done.faces.count() == manifest["faces/two_people.jpg"]["faces"]
+    assert done.quality is not None and done.thumb_large.name
+    assert pipeline.ANALYZE_NEXT not in queued
+    assert [(r.stage, r.outcome) for r in done.ledger.all()][-4:] == [
+        ("pass_ingest", "done"), ("themes", "done"), ("faces", "done"), ("pass_analysis", "done"),
+    ]
 
 
 def test_the_sweeper_queues_lost_turns_of_each_pass(user, monkeypatch):
@@ -227,6 +259,7 @@ def test_consent_is_checked_when_each_pass_runs(user, corpus):
 
     grant(user, "library", "time", "location", "faces", "themes")
     item, _ = upload_file(user, corpus / "faces" / "kit_with_rose.jpg")
+    waiting_items(user, 1, datetime(2020, 1, 1))  # other work waits, so the second pass takes a turn of its own
     pipeline.media_pass(pipeline.media_claim(item.pk), registry.INGEST)
     scopes_revoke(user, ["faces"], method=Method.WEB)  # between the two passes
     done = pipeline.media_pass(pipeline.media_claim(item.pk), registry.ANALYSIS)

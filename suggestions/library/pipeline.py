@@ -1,130 +1,54 @@
 """Running the analysis pipeline: claim an item for a pass, open its original once, run that
 pass's registered stages under their consent scopes, record each in the item's ledger, and tell
-the features a pass is done. Items are taken fairly per person (fair_next), not in upload order."""
+the features a pass is done. Items are taken fairly per person (fair_next), not in upload order.
+The second pass follows the first in the same turn when it has nothing to do or nothing else waits."""
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from consent import scopes
 from consent.scopes import LIBRARY, SCOPES
 from consent.services import ScopeNotGranted, active_grants, library_holders, scope_guard
 from rollweb import metrics, queue
 from rollweb.leases import lease_claim
 from rollweb.queue import enqueue
 
-from ..analysis import UnreadableMedia, faces, images, metadata, video
+from ..analysis import UnreadableMedia
 from ..models import MediaItem, ProcessingRecord
 from . import registry
 from .changes import library_changed
 from .signals import analysis_finished
+from .source import MediaSource, decode_side, source_for  # noqa: F401  (imported from here by the stages)
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 
 
-class MediaSource:
-    """Opens an item's original once and caches what several stages read from it.
-
-    `side` is the long side the stages will need: decode_side() when faces are looked for,
-    far less otherwise (a decode's cost grows with its pixels)."""
-
-    def __init__(self, item, side=None, stored_preview=False):
-        self.item = item
-        self.side = side or decode_side()
-        self.stored_preview = stored_preview
-        self._file = None
-        self._image = None
-        self._decoded = None
-        self._preview = None
-        self._exif = None
-        self._video = None
-        self._header = None
-
-    def image(self):
-        if self._image is None:
-            self._file = default_storage.open(self.item.original.name, "rb")
-            self._image = images.open_image(self._file, settings.MAX_IMAGE_PIXELS)
-            self._header = images.header(self._image)
-        return self._image
-
-    def header(self):
-        """The original's format and displayed size (read before a draft decode shrinks the image)."""
-        self.image()
-        return self._header
-
-    def exif(self):
-        if self._exif is None:
-            self._exif = metadata.read_exif(self.image())
-        return self._exif
-
-    def decoded(self, side=None):
-        """The picture as displayed (orientation applied), `side` (default: self.side) or more on
-        its long side when the original is that large, but less than twice that (a draft decode's
-        size). A stage needing more than was decoded (faces granted mid-run) gets a new decode."""
-        side = side or self.side
-        head = self.header()
-        if self._decoded is not None and max(self._decoded.size) < min(side, max(head.width, head.height)):
-            self._decoded = None
-            self._file.close()
-            self._file = self._image = None
-        if self._decoded is None:
-            image = self.image()
-            self.exif()  # read before decoding: a draft decode may drop the parsed tags
-            self._decoded = images.decode(image, max(side, self.side), exact=False)
-            self.side = max(side, self.side)
-            if self._decoded is not image:
-                image.close()  # its pixels were turned or converted into the decode: free them
-        return self._decoded
-
-    def preview(self):
-        """The large preview's pixels (THUMB_LARGE on the long side), made once for every stage
-        that works at preview size or less."""
-        if self._preview is None and self.stored_preview and self.item.thumb_large:
-            # The second pass reads the preview the first one stored (its pixels, as displayed):
-            # decoding 1280 px costs a fraction of resampling a full decode down to it again.
-            with default_storage.open(self.item.thumb_large.name, "rb") as file:
-                self._preview = images.decode(images.open_image(file, settings.MAX_IMAGE_PIXELS), images.THUMB_LARGE)
-        if self._preview is None:
-            self._preview = images.preview(self.decoded())
-        return self._preview
-
-    def video(self):
-        """(open container, VideoInfo) of a video item."""
-        if self._video is None:
-            self._file = default_storage.open(self.item.original.name, "rb")
-            container = video.open_video(self._file)
-            try:
-                self._video = (container, video.probe(container, settings.MAX_IMAGE_PIXELS))
-            except Exception:
-                container.close()
-                raise
-        return self._video
-
-    def close(self):
-        if self._video is not None:
-            self._video[0].close()
-        if self._file is not None:
-            self._file.close()
+# A read of a person's grants this recent decides whether a stage starts (a pass's stages start
+# within this of each other); what a stage keeps is checked again under the consent lock
+# (scope_guard) when it is written, so a withdrawal in between still keeps nothing.
+GRANTS_FRESH_SECONDS = 1.0
 
 
-def decode_side():
-    """One decode serves every stage; faces need the most pixels (see analysis.faces)."""
-    return max(images.THUMB_LARGE, faces.scan_limit(settings.FACE_MIN_FRACTION))
+class OwnerGrants:
+    """The grants in force for one person, read again when the last read is older than GRANTS_FRESH_SECONDS."""
 
+    def __init__(self, owner_id):
+        self.owner_id = owner_id
+        self._grants = None
+        self._read_at = 0.0
 
-def source_for(item, grants, pass_name=None):
-    """A MediaSource that decodes only as many pixels as the stages in force need."""
-    faces_run = scopes.FACES in grants and pass_name in (None, registry.ANALYSIS)
-    return MediaSource(
-        item, decode_side() if faces_run else images.THUMB_LARGE, stored_preview=pass_name == registry.ANALYSIS
-    )
+    def current(self):
+        now = time.monotonic()
+        if self._grants is None or now - self._read_at > GRANTS_FRESH_SECONDS:
+            self._grants, self._read_at = active_grants(self.owner_id), now
+        return self._grants
 
 
 class MediaGone(Exception):
@@ -212,8 +136,9 @@ def _finish(item, status, reason=""):
     library_changed(item.owner_id)
 
 
-def _record(item, stage, outcome, grants, started, detail):
-    if MediaItem.objects.filter(pk=item.pk).exists():
+def _record(item, stage, outcome, grants, started, detail, present=False):
+    """`present`: the caller has just seen the item exist, inside the transaction this writes in."""
+    if present or MediaItem.objects.filter(pk=item.pk).exists():
         ProcessingRecord.objects.create(
             media_id=item.pk,
             stage=stage.name,
@@ -226,10 +151,10 @@ def _record(item, stage, outcome, grants, started, detail):
         )
 
 
-def stage_run(item, stage, source):
+def stage_run(item, stage, source, owner_grants=None):
     """Run one stage on one item: skipped without consent, written only while consent holds."""
     started = timezone.now()
-    grants = active_grants(item.owner_id)
+    grants = (owner_grants or OwnerGrants(item.owner_id)).current()
     if LIBRARY not in grants:
         raise MediaGone(item.pk)
     if stage.scope not in grants:
@@ -247,7 +172,7 @@ def stage_run(item, stage, source):
                 raise MediaGone(item.pk)
             detail = stage.write(item, result)
             library_changed(item.owner_id)
-            _record(item, stage, ProcessingRecord.Outcome.DONE, held, started, detail)
+            _record(item, stage, ProcessingRecord.Outcome.DONE, held, started, detail, present=True)
     except ScopeNotGranted as exc:
         if exc.scope == LIBRARY:
             raise MediaGone(item.pk) from None
@@ -268,13 +193,19 @@ def media_next(pass_name, now=None):
     itself again and gives way to the ingest turns queued for that work (or, when none is queued,
     their messages lost, does the ingest work itself).
     """
-    if pass_name == registry.ANALYSIS and queue.consumes(registry.INGEST) and fair_next(registry.INGEST, now):
+    if pass_name == registry.ANALYSIS and queue.consumes(registry.INGEST) and ingest_waiting(now):
         enqueue(ANALYZE_NEXT)
         if queue.backlog(registry.INGEST):
             return None
         pass_name = registry.INGEST
     item = _next_claimed(pass_name, now)
     return None if item is None else media_pass(item, pass_name)
+
+
+def ingest_waiting(now=None):
+    """Whether any item fair_next(INGEST) could pick waits."""
+    now = now or timezone.now()
+    return MediaItem.objects.filter(claimable(registry.INGEST, now), owner_id__in=library_holders()).exists()
 
 
 def _next_claimed(pass_name, now, tries=5):
@@ -301,10 +232,21 @@ def media_analyze(item_id):
 def media_pass(item, pass_name):
     """Run the stages of one pass on a claimed item. Safe to call twice for the same item."""
     waiting = MediaItem.Status.UPLOADED if pass_name == registry.INGEST else MediaItem.Status.PROCESSING
-    source = source_for(item, active_grants(item.owner_id), pass_name)
+    owner_grants = OwnerGrants(item.owner_id)
+    # When nothing else waits, the second pass follows in this turn on the same decode (made large
+    # enough for faces) instead of opening and decoding the original again in a turn of its own.
+    alone = pass_name == registry.INGEST and _analysis_allowed(item, owner_grants) and _alone(item)
+    source = source_for(item, owner_grants.current(), None if alone else pass_name)
     try:
         for stage in registry.stages_for(item.kind, pass_name=pass_name):
-            stage_run(item, stage, source)
+            stage_run(item, stage, source, owner_grants)
+        if pass_name == registry.INGEST and (not _analysis_allowed(item, owner_grants) or alone and _alone(item)):
+            # Either nothing of the second pass is allowed (its stages are recorded as skipped) or
+            # no other item waits (so no one's turn comes later for it): done under this claim.
+            _pass_done(item, pass_name, then=registry.ANALYSIS)
+            waiting, pass_name = MediaItem.Status.PROCESSING, registry.ANALYSIS
+            for stage in registry.stages_for(item.kind, pass_name=pass_name):
+                stage_run(item, stage, source, owner_grants)
     except MediaGone:
         # Deleted, or `library` is paused (its notice changed): then the item waits, unclaimed
         # and without spending an attempt, until the person agrees again and the sweeper finds it.
@@ -331,6 +273,19 @@ def media_pass(item, pass_name):
     return MediaItem.objects.filter(pk=item.pk).first()
 
 
+def _analysis_allowed(item, owner_grants):
+    return bool(registry.pass_scopes(registry.ANALYSIS, item.kind) & set(owner_grants.current()))
+
+
+def _alone(item, now=None):
+    """No item other than `item` waits for either pass (fair_next would find none)."""
+    now = now or timezone.now()
+    return not (
+        MediaItem.objects.filter(claimable(registry.INGEST, now) | claimable(registry.ANALYSIS, now))
+        .filter(owner_id__in=library_holders()).exclude(pk=item.pk).exists()
+    )
+
+
 PASS_DETAIL = {
     registry.INGEST: "First pass done: stored, previewed, dated and placed; the item is in the library and in "
     "suggestions of time and place. Faces and themes follow in the second pass.",
@@ -338,9 +293,12 @@ PASS_DETAIL = {
 }
 
 
-def _pass_done(item, pass_name):
+def _pass_done(item, pass_name, then=None):
+    """Record `pass_name` done; `then`: the next pass follows in this same turn, under the same claim."""
     now = timezone.now()
-    fields = dict(analysis_pass=pass_name, lease_expires_at=None, attempts=0, updated_at=now)
+    fields = dict(analysis_pass=pass_name, attempts=0, updated_at=now)
+    if then is None:
+        fields.update(lease_expires_at=None)
     if pass_name == registry.ANALYSIS:
         fields.update(status=MediaItem.Status.ANALYZED, analyzed_at=now, failure_reason="")
     if not MediaItem.objects.filter(pk=item.pk, status=MediaItem.Status.PROCESSING).update(**fields):
@@ -352,7 +310,7 @@ def _pass_done(item, pass_name):
         media_id=item.pk, stage=f"pass_{pass_name}", outcome=ProcessingRecord.Outcome.DONE, scopes=[LIBRARY],
         grant_ids=[], started_at=now, finished_at=now, detail=PASS_DETAIL[pass_name],
     )
-    if pass_name == registry.INGEST:
+    if pass_name == registry.INGEST and then is None:
         enqueue(ANALYZE_NEXT)
     drained = not MediaItem.objects.filter(
         owner_id=item.owner_id, status__in=(MediaItem.Status.UPLOADED, MediaItem.Status.PROCESSING),

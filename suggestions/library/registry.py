@@ -57,8 +57,8 @@ def stages_for(kind, scope=None, pass_name=None):
     ]
 
 
-def pass_scopes(pass_name):
-    return {stage.scope for stage in STAGES if stage.pass_name == pass_name}
+def pass_scopes(pass_name, kind=None):
+    return {stage.scope for stage in STAGES if stage.pass_name == pass_name and kind in (None, *stage.kinds)}
 
 
 def stage_names(scope):
