@@ -11,9 +11,13 @@ from consent.erasure import remains_checks, user_rows, user_sessions
 from consent.scopes import LIBRARY
 from rollweb.storage import files_under, user_prefix
 
-# Rows that stay after an erasure by design: the account itself and the consent record.
+# Rows that stay after an erasure by design: the account itself, the consent record, and the
+# library's change counter (a bare number that must never go back, or a page cached under an
+# earlier value could be served again).
 KEPT_APPS = {"auth", "admin", "sessions", "contenttypes"}
-KEPT_MODELS = {"consent.consentrecord", "consent.grant", "consent.consentevent", "consent.notice"}
+KEPT_MODELS = {
+    "consent.consentrecord", "consent.grant", "consent.consentevent", "consent.notice", "suggestions.libraryversion",
+}
 
 
 def referenced_files(prefix):

@@ -3,7 +3,9 @@
 Whatever changes what the timeline, scrubber, map or search box would draw (an item added or
 deleted, its state or pass, capture time, place, previews; people's names and faces, which search
 reads) calls `library_changed` after its write, inside the same transaction when there is one.
-Readers key what they cache by `library_version`.
+Readers key what they cache by `library_version`. The pipeline raises it when a turn claims an
+item and when a pass ends (or stops), not after each stage's write: what a pass finds shows once
+the pass is done, and a worker saves one locked UPDATE per stage.
 """
 
 from django.db.models import F

@@ -171,7 +171,6 @@ def stage_run(item, stage, source, owner_grants=None):
             if not MediaItem.objects.filter(pk=item.pk).exists():
                 raise MediaGone(item.pk)
             detail = stage.write(item, result)
-            library_changed(item.owner_id)
             _record(item, stage, ProcessingRecord.Outcome.DONE, held, started, detail, present=True)
     except ScopeNotGranted as exc:
         if exc.scope == LIBRARY:
