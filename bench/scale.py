@@ -437,7 +437,7 @@ def explain_reads(user, item_id, hashes):
         sections = []
         for query in captured.captured_queries:
             sql = query["sql"]
-            if not sql.startswith("SELECT") or "suggestions_" not in sql:
+            if not sql.startswith(("SELECT", "WITH")) or "suggestions_" not in sql:
                 continue
             with connection.cursor() as cursor:
                 cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")

@@ -147,7 +147,11 @@ def wait_for(ids, timeout):
 
 
 def upload(client, name, data):
+    """As the library page's uploader does: a 429 is waited out (its Retry-After) and sent again."""
     response = client.post("/library/upload/", {"file": _file(name, data)})
+    while response.status_code == 429:
+        time.sleep(int(response.get("Retry-After", "1")))
+        response = client.post("/library/upload/", {"file": _file(name, data)})
     if response.status_code != 201:
         raise SystemExit(f"upload of {name} answered {response.status_code}: {response.content[:200]!r}")
     return response.json()["id"]
