@@ -223,7 +223,7 @@ def floors(rounds=40):
         "page context (query + days)": lambda: timeline_views.timeline_context(request, grants, None),
         "page context + rendering 120 tiles": lambda: render_to_string(
             "suggestions/library/_timeline.html", timeline_views.timeline_context(request, grants, None)),
-        "library version (cache key)": lambda: timeline.library_version(owner, MediaItem.objects.filter(owner=owner)),
+        "library version (cache key)": lambda: timeline.library_version(owner),
         "rendered page from the cache": lambda: timeline_views.timeline_page(request, grants, None),
         "bare month count query": lambda: timeline._months_counted(MediaItem.objects.filter(owner=owner), grants),
         "bare map count query": lambda: selectors._places_counted(MediaItem.objects.filter(owner=owner).exclude(place="")),

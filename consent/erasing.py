@@ -12,7 +12,9 @@ deletes what remains under the person's storage prefix for the scope.
 A chunk is bounded by time as well as by count: the first of each part takes FIRST_CHUNK_ITEMS
 ids, and each next one as many as the last one's cost per id says fit in ERASE_CHUNK_MS (at most
 twice the last, at most ERASE_CHUNK_ITEMS). Deleting an account's items costs several times what
-deleting their faces does, so the same setting gives the account's chunks fewer items.
+deleting their faces does, so the same setting gives the account's chunks fewer items. Between
+chunks the worker waits ERASE_PAUSE_PERCENT of the time the last chunk took (its files included),
+so on a busy machine people's requests keep most of the database and the CPU.
 """
 
 import logging
@@ -121,7 +123,7 @@ def _run_part(erasure, part, batches, step):
     limit, aim = settings.ERASE_CHUNK_ITEMS, settings.ERASE_CHUNK_MS / 1000
     size = min(FIRST_CHUNK_ITEMS, limit)
     while True:
-        started = clock()
+        started, began = clock(), time.monotonic()
         with transaction.atomic():
             ids = batches(erasure.record.user, progress, size)
             counts, names = step(erasure.record.user, ids) if ids else (Counter(), [])
@@ -139,6 +141,7 @@ def _run_part(erasure, part, batches, step):
         if progress == "done":
             return
         size = chunk_size_next(size, held, aim=aim, limit=limit)
+        time.sleep((time.monotonic() - began) * settings.ERASE_PAUSE_PERCENT / 100)
 
 
 def chunk_size_next(size, held, *, aim, limit):

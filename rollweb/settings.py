@@ -294,6 +294,7 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 ERASE_INLINE_ITEMS = env_int("ERASE_INLINE_ITEMS", 1000)
 ERASE_CHUNK_ITEMS = env_int("ERASE_CHUNK_ITEMS", 500, minimum=1)
 ERASE_CHUNK_MS = env_int("ERASE_CHUNK_MS", 250, minimum=1)
+ERASE_PAUSE_PERCENT = env_int("ERASE_PAUSE_PERCENT", 50, minimum=0)
 # An uploaded item still waiting after this many seconds is queued again (its task was lost,
 # e.g. the broker was down when it was uploaded).
 REQUEUE_AFTER_SECONDS = env_int("REQUEUE_AFTER_SECONDS", 60, minimum=1)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from consent import scopes
 from consent.models import Method
 from consent.services import active_grants, scopes_revoke
-from suggestions.library import timeline
+from suggestions.library import services, timeline
 from suggestions.models import MediaItem
 
 from .conftest import api_client_for, grant
@@ -164,6 +164,24 @@ def test_api_keyset_has_no_gaps_or_repeats_while_items_come_and_go(api, user):
             deleted.add(unseen[2])
     assert seen == [pk for pk in expected if pk not in deleted]
     assert len(deleted) > 3
+
+
+def test_api_pages_kept_in_the_cache_follow_every_change(api, user, library, django_capture_on_commit_callbacks):
+    url = "/api/v1/timeline/items/"
+    first = api.get(url).json()["results"]
+    assert api.get(url).json()["results"] == first
+    gone = library["arezzo"][0]
+    gone_id = gone.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        services.media_delete(gone)
+    later = MediaItemFactory(
+        owner=user, taken=datetime(2025, 7, 20, 9), offset=120, place="Lucca", latitude=43.84, longitude=10.5
+    )
+    second = api.get(url).json()["results"]
+    assert gone_id in {row["id"] for row in first} and gone_id not in {row["id"] for row in second}
+    assert second[0]["id"] == later.pk and second[0]["location"]["place"] == "Lucca"
+    scopes_revoke(user, [scopes.LOCATION], method=Method.WEB)
+    assert [row["location"] for row in api.get(url).json()["results"]] == [None] * len(second)
 
 
 def test_api_another_persons_items_never_appear(api, other_api, user, other_user, library):

@@ -14,7 +14,7 @@ from rest_framework.utils.urls import replace_query_param
 from consent.services import active_grants
 from rollweb.api import errors
 
-from ..library import timeline
+from ..library import changes, timeline
 from . import serializers as s
 
 
@@ -87,12 +87,18 @@ class TimelineItemsView(APIView):
         query.is_valid(raise_exception=True)
         after = _position(query.validated_data.get("cursor"))
         grants = active_grants(request.user.pk)
-        items = timeline.timeline_items(request.user, grants).values(*s.MediaItemSerializer.columns, "sort_at")
-        if "month" in query.validated_data:
-            items = timeline.in_month(items, query.validated_data["month"])
-        rows, next_position = timeline.page_after(items, after, query.validated_data["page_size"])
-        context = {"request": request, "faces": s.face_rows([row["id"] for row in rows])}
-        next_url = None
-        if next_position is not None:
-            next_url = replace_query_param(request.build_absolute_uri(), "cursor", next_position.encode())
-        return Response({"results": s.MediaItemSerializer(rows, many=True, context=context).data, "next": next_url})
+
+        def page():
+            items = timeline.timeline_items(request.user, grants).values(*s.MediaItemSerializer.columns, "sort_at")
+            if "month" in query.validated_data:
+                items = timeline.in_month(items, query.validated_data["month"])
+            rows, next_position = timeline.page_after(items, after, query.validated_data["page_size"])
+            context = {"request": request, "faces": s.face_rows([row["id"] for row in rows])}
+            next_url = None
+            if next_position is not None:
+                next_url = replace_query_param(request.build_absolute_uri(), "cursor", next_position.encode())
+            return {"results": list(s.MediaItemSerializer(rows, many=True, context=context).data), "next": next_url}
+
+        # Pages hold absolute URLs, and every scope in force changes what an item shows.
+        name = f"timeline-items:{','.join(sorted(grants))}:{request.build_absolute_uri()}"
+        return Response(changes.kept_while_unchanged(request.user.pk, name, page, timeout=300))

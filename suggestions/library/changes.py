@@ -8,6 +8,9 @@ item and when a pass ends (or stops), not after each stage's write: what a pass 
 the pass is done, and a worker saves one locked UPDATE per stage.
 """
 
+import hashlib
+
+from django.core.cache import cache
 from django.db.models import F
 
 from ..models import LibraryVersion
@@ -24,3 +27,15 @@ def library_changed(owner_id):
 def library_version(owner_id):
     """The person's counter: equal values mean nothing the library shows has changed in between."""
     return LibraryVersion.objects.filter(owner_id=owner_id).values_list("n", flat=True).first() or 0
+
+
+def kept_while_unchanged(owner_id, name, make, timeout=3600):
+    """`make()`, kept in the cache until the person's library changes. `name` says what it is and
+    holds everything else it depends on (scopes in force, query, page size); it may be any text."""
+    digest = hashlib.blake2b(name.encode(), digest_size=16).hexdigest()
+    key = f"library:{owner_id}:{library_version(owner_id)}:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = make()
+        cache.set(key, value, timeout=timeout)
+    return value

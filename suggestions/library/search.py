@@ -16,7 +16,7 @@ from django.utils import timezone
 from consent.scopes import FACES, LOCATION, SCOPES, TIME
 
 from ..models import MediaItem
-from . import query, timeline
+from . import changes, query
 
 _people_source = {}
 
@@ -46,7 +46,7 @@ class Search:
 def places_known(user):
     """{folded name: name} of the places and regions in the person's library, read again only when
     the library changed."""
-    return timeline.counted_while_unchanged(user, user.pk, "places-known", _places_folded)
+    return changes.kept_while_unchanged(user.pk, "places-known", lambda: _places_folded(user.pk))
 
 
 def _places_folded(owner_id):

@@ -5,7 +5,7 @@ from django.db.models import Avg, Count, Max
 from django.shortcuts import get_object_or_404
 
 from ..models import Backfill, ChunkedUpload, MediaItem, Tombstone
-from . import timeline
+from . import changes
 
 
 def media_of(user):
@@ -94,7 +94,7 @@ def place_counts(user):
     first, coordinates the mean of the place's items rounded to 0.1° (about 11 km); counted again only
     when the library changed. Callers check `location`."""
     items = MediaItem.objects.filter(owner=user).exclude(place="")
-    return timeline.counted_while_unchanged(user, items, "map-places", _places_counted)
+    return changes.kept_while_unchanged(user.pk, "map-places", lambda: _places_counted(items))
 
 
 def _places_counted(items):

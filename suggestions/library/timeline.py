@@ -13,7 +13,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone as dt_timezone
 
-from django.core.cache import cache
 from django.db.models import CharField, Count, F, Func, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -182,20 +181,9 @@ class MonthOf(Func):
         return super().as_sql(compiler, connection, template=template, **extra)
 
 
-def library_version(user, items=None):
-    """The person's change counter (library.changes): what cached pages, counts and hints are keyed by.
-    `items` is not read; it is accepted so callers written for the old aggregate keep working."""
+def library_version(user):
+    """The person's change counter (library.changes): what cached pages, counts and hints are keyed by."""
     return changes.library_version(user.pk)
-
-
-def counted_while_unchanged(user, items, name, count):
-    """`count(items)`, kept in the cache until the library changes (see library.changes)."""
-    key = f"{name}:{user.pk}:{library_version(user)}"
-    counts = cache.get(key)
-    if counts is None:
-        counts = count(items)
-        cache.set(key, counts, timeout=3600)
-    return counts
 
 
 def month_counts(user, grants, status=None):
@@ -204,8 +192,8 @@ def month_counts(user, grants, status=None):
     items = MediaItem.objects.filter(owner=user)
     if status:
         items = items.filter(status=status)
-    return counted_while_unchanged(
-        user, items, f"timeline-months:{TIME in grants}:{status}", lambda items: _months_counted(items, grants))
+    return changes.kept_while_unchanged(
+        user.pk, f"timeline-months:{TIME in grants}:{status}", lambda: _months_counted(items, grants))
 
 
 def _months_counted(items, grants):

@@ -1,7 +1,6 @@
 """The timeline part of the library page: one keyset page of days (from the newest, from a cursor,
 or from a chosen month) and the scrubber, as a whole page or a fragment."""
 
-from django.core.cache import cache
 from django.core.exceptions import BadRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -9,7 +8,7 @@ from django.utils.http import urlencode
 
 from ..analysis.images import THUMB_LARGE, THUMB_SMALL
 from ..models import MediaItem
-from . import search, timeline
+from . import changes, search, timeline
 
 PAGE_SIZE = 120
 
@@ -88,23 +87,22 @@ def timeline_page(request, grants, status, whole=True):
     scrubber (`scrubber_html`) and the search box's hints, all kept in the cache until the library
     changes: rendering 120 tiles and 120 months is most of a page's cost, reading whether the library
     changed is one row (library.changes)."""
-    params = "&".join(f"{name}={request.GET.get(name, '')[:200]}" for name in ("cursor", "month", "q"))
-    version = timeline.library_version(request.user)
-    # Every scope in force is in the key: a search by person or place answers differently without its scope.
-    key = (f"timeline-page:{PAGE_SIZE}:{whole}:{request.user.pk}:{','.join(sorted(grants))}:{status}:{params}:"
-           f"{version}")
-    page = cache.get(key)
-    if page is None:
+    params = urlencode([(name, request.GET.get(name, "")) for name in ("cursor", "month", "q")])
+
+    def page():
         context = timeline_context(request, grants, status)
         context["has_items"] = bool(context["months"])
-        page = {name: context[name] for name in PAGE_FIELDS}
-        page["timeline_html"] = render_to_string("suggestions/library/_timeline.html", context)
+        made = {name: context[name] for name in PAGE_FIELDS}
+        made["timeline_html"] = render_to_string("suggestions/library/_timeline.html", context)
         if whole:
             scrub = scrubber_context(request, grants, status)
-            page["search_hints"] = scrub["search_hints"]
-            page["scrubber_html"] = render_to_string("suggestions/library/_scrubber.html", {**context, **scrub})
-        cache.set(key, page, timeout=300)
-    return page
+            made["search_hints"] = scrub["search_hints"]
+            made["scrubber_html"] = render_to_string("suggestions/library/_scrubber.html", {**context, **scrub})
+        return made
+
+    # Every scope in force is in the name: a search by person or place answers differently without its scope.
+    name = f"timeline-page:{PAGE_SIZE}:{whole}:{','.join(sorted(grants))}:{status}:{params}"
+    return changes.kept_while_unchanged(request.user.pk, name, page, timeout=300)
 
 
 def scrubber_context(request, grants, status):
