@@ -115,13 +115,18 @@ def s3_client():
 def media_columns():
     from suggestions.models import MediaItem  # noqa: PLC0415 (after django.setup)
 
-    return [field for field in MediaItem._meta.concrete_fields]
+    return stored_fields(MediaItem)
+
+
+def stored_fields(model):
+    """The columns COPY can write: the database computes generated ones itself."""
+    return [field for field in model._meta.concrete_fields if not getattr(field, "generated", False)]
 
 
 def column_defaults(model):
     """Each column of `model` with what Django would store when the field is not given."""
     defaults = {}
-    for field in model._meta.concrete_fields:
+    for field in stored_fields(model):
         value = field.get_default()
         if field.get_internal_type() == "JSONField":
             value = json.dumps(value)
