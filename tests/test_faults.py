@@ -248,7 +248,11 @@ def broken_storage(request, settings):
     endpoint.close()
 
 
-def test_storage_down_during_an_upload_answers_503_and_keeps_nothing(client, settings, broken_storage, bucket, corpus):
+def test_storage_down_during_an_upload_answers_503_and_keeps_nothing(
+    client, settings, broken_storage, bucket, corpus, worker
+):
+    # `worker`: the upload that succeeds at the end is analysed before the database is emptied for
+    # the next test (a live worker still reading it would deadlock with that TRUNCATE).
     person = UserFactory()
     grant(person, "library")
     client.force_login(person)
