@@ -210,7 +210,7 @@ def floors(rounds=40):
 
     from consent.services import active_grants  # noqa: PLC0415
     from django.contrib.auth import get_user_model  # noqa: PLC0415
-    from suggestions.library import selectors, timeline, timeline_views  # noqa: PLC0415
+    from suggestions.library import changes, selectors, timeline, timeline_views  # noqa: PLC0415
     from suggestions.models import MediaItem  # noqa: PLC0415
 
     owner = get_user_model().objects.get(username="bench0")
@@ -223,7 +223,7 @@ def floors(rounds=40):
         "page context (query + days)": lambda: timeline_views.timeline_context(request, grants, None),
         "page context + rendering 120 tiles": lambda: render_to_string(
             "suggestions/library/_timeline.html", timeline_views.timeline_context(request, grants, None)),
-        "library version (cache key)": lambda: timeline.library_version(owner),
+        "library version (cache key)": lambda: changes.library_version(owner.pk),
         "rendered page from the cache": lambda: timeline_views.timeline_page(request, grants, None),
         "bare month count query": lambda: timeline._months_counted(MediaItem.objects.filter(owner=owner), grants),
         "bare map count query": lambda: selectors._places_counted(MediaItem.objects.filter(owner=owner).exclude(place="")),

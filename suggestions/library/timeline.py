@@ -181,11 +181,6 @@ class MonthOf(Func):
         return super().as_sql(compiler, connection, template=template, **extra)
 
 
-def library_version(user):
-    """The person's change counter (library.changes): what cached pages, counts and hints are keyed by."""
-    return changes.library_version(user.pk)
-
-
 def month_counts(user, grants, status=None):
     """[(first day of the month, items), …] newest first: what the scrubber draws, counted again
     only when the library changed."""
