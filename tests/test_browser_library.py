@@ -293,6 +293,23 @@ def select_and_delete_three(steps, viewport, bucket):
     steps.shot("deleted-three")
 
 
+def a_file_analysed_before_its_tile_is_drawn(steps, username):
+    """The uploader's new file may be analysed before the page asks for its state: its tile comes
+    with its preview, though no state is left to poll for."""
+    page = steps.page
+    steps.go("/library/")
+    oldest = MediaItem.objects.filter(owner__username=username, status=MediaItem.Status.ANALYZED).order_by("captured_at")
+    pk = oldest.values_list("pk", flat=True).first()
+    assert page.locator(f".tile[data-id='{pk}']").count() == 0
+    page.evaluate("pk => document.dispatchEvent(new CustomEvent('rollweb:uploaded', {detail: {id: pk}}))", pk)
+    page.wait_for_function(
+        "pk => { const img = document.querySelector(`#grid .tile[data-id='${pk}'][data-status=analyzed] img`);"
+        " return img && img.complete && img.naturalWidth > 0; }",
+        arg=pk, timeout=10_000,
+    )
+    steps.shot("analysed-before-drawn")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_long_library(chromium, live_server, seeded_library, bucket):  # noqa: F811
     """Both viewports walk the one seeded library, each step screenshotted."""
@@ -317,6 +334,7 @@ def test_a_long_library(chromium, live_server, seeded_library, bucket):  # noqa:
             keyboard_and_screen_reader(steps, viewport)
             select_and_delete_three(steps, viewport, bucket)
             no_sideways_scrolling(steps, viewport)
+            a_file_analysed_before_its_tile_is_drawn(steps, seeded_library.username)
             plain_pages_without_javascript(chromium, viewport, live_server.url, folder, seeded_library.username)
         finally:
             context.close()

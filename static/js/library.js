@@ -10,7 +10,6 @@
     var li = document.createElement("li");
     li.className = "tile";
     li.dataset.id = item.id;
-    li.dataset.status = item.status;
     var link = document.createElement("a");
     link.href = item.url;
     var placeholder = document.createElement("span");
@@ -18,11 +17,11 @@
     placeholder.setAttribute("aria-hidden", "true");
     placeholder.textContent = "◻";
     var state = document.createElement("span");
-    state.className = "state " + item.status;
-    state.textContent = item.status_label;
+    state.className = "state";
     link.appendChild(placeholder);
     link.appendChild(state);
     li.appendChild(link);
+    updateTile(li, item);
     return li;
   }
 
