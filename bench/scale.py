@@ -404,6 +404,37 @@ def load(port, requests_, seconds, connections, stop=None):
             "requests": len(latencies), "errors": errors[0]}
 
 
+def sync_check_alone(user, hashes, seconds, connections):
+    """The sync check's own query (selectors.media_check's SQL) sent by `connections` threads, each
+    with its own database connection, for `seconds`: the least the read costs here at that load."""
+    from django.db import connections as databases  # noqa: PLC0415 (after django.setup)
+
+    from suggestions.library.selectors import check_sql  # noqa: PLC0415
+
+    sql, params = check_sql(user.pk, hashes)
+    latencies, deadline = [], time.monotonic() + seconds
+
+    def client():
+        database = databases.create_connection("default")
+        try:
+            with database.cursor() as cursor:
+                while time.monotonic() < deadline:
+                    began = time.perf_counter()
+                    cursor.execute(sql, params)
+                    cursor.fetchall()
+                    latencies.append((time.perf_counter() - began) * 1000)
+        finally:
+            database.close()
+
+    threads = [threading.Thread(target=client) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {"p50": statistics.median(latencies), "p95": statistics.quantiles(latencies, n=20)[18],
+            "requests": len(latencies)}
+
+
 def reads(token, item_id, hashes):
     """(label, target p95 ms, request) for each read the issue names, for one person."""
     auth = {"Authorization": f"Token {token}"}
@@ -574,6 +605,8 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--reseed", action="store_true", help="drop the seed (database and bucket) and make it again")
+    parser.add_argument("--reads-only", action="store_true",
+                        help="measure the reads and stop before the erasures (the seed stays whole)")
     parser.add_argument("--seed-only", action="store_true",
                         help="seed what is missing (all, or the person an earlier run erased), migrate, and exit")
     args = parser.parse_args()
@@ -643,6 +676,16 @@ def main():
                   f"errors {result['errors']}", flush=True)
             if result["errors"] or not result["p95"] < target:
                 missed.append(f"{label}: p95 {result['p95']:.1f} ms, target < {target} ms")
+
+        floor_sql = sync_check_alone(big, hashes, args.seconds, args.connections)
+        print(f"  {'floor of the sync check: its query alone':28} p50 {floor_sql['p50']:7.1f} ms  "
+              f"p95 {floor_sql['p95']:7.1f} ms  (the same SQL from {args.connections} database connections, no "
+              f"HTTP or Python around it)  {floor_sql['requests']} queries", flush=True)
+        if args.reads_only:
+            for line in missed:
+                print("  over target:", line)
+            print("reads only: no erasure run; " + ("targets met" if not missed else "targets NOT met"), flush=True)
+            return 1 if missed else 0
 
         others = [request for _, _, request in reads(other_token, other_first + 10, hashes[:100])]
         before = load(args.port, others, args.seconds, args.connections)

@@ -109,7 +109,7 @@ def test_the_sync_check_looks_each_hash_up_in_the_unique_indexes(seeded):
     # same (bench/plans/sync_check_of_5_000_hashes.txt), at 5,000 of this seed's 1,500 it is a hash join.
     present = list(MediaItem.objects.filter(owner=person).values_list("sha256", flat=True)[:10])
     wanted = present + [f"{n:064x}" for n in range(10)]
-    sql, params = selectors._check_sql(person.pk, wanted)
+    sql, params = selectors.check_sql(person.pk, wanted)
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN " + sql, params)
         text = "\n".join(row[0] for row in cursor.fetchall())
