@@ -30,7 +30,7 @@ from bench.throughput import CORPUS, WorkerMemory, _grain  # noqa: E402  (sets u
 from suggestions.analysis import images  # noqa: E402
 from suggestions.analysis.enhance import enhance, enhancement_plan  # noqa: E402
 from suggestions.generators.edit import edit_render, frame_box  # noqa: E402
-from suggestions.library.pipeline import decode_side  # noqa: E402
+from suggestions.library.source import decode_side  # noqa: E402
 
 SIZE = (4000, 3000)
 SOURCE = "exif/DSCN0012.jpg"

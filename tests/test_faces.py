@@ -11,6 +11,7 @@ from consent.models import ConsentEvent
 from consent.services import scopes_revoke
 from suggestions.analysis import faces as face_analysis, images
 from suggestions.library import pipeline, registry, services
+from suggestions.library.source import decode_side
 from suggestions.models import Face, MediaItem, Person, ProcessingRecord
 from suggestions.people import services as people_services, stages as people_stages
 from suggestions.people.services import people_recluster
@@ -148,7 +149,7 @@ def test_boxes_of_a_large_photo_are_in_its_displayed_pixels(user, corpus):
 def test_a_larger_minimum_face_scans_less(user, corpus, settings):
     """FACE_MIN_FRACTION trades the smallest faces found for speed: portraits are still found."""
     settings.FACE_MIN_FRACTION = 0.04
-    assert pipeline.decode_side() == 1625 and face_analysis.scan_side(4000, 0.04) == 1625
+    assert decode_side() == 1625 and face_analysis.scan_side(4000, 0.04) == 1625
     grant(user, "library", "faces")
     item = upload_and_analyze(user, corpus / "faces/obama_and_biden.jpg")
     assert Face.objects.filter(media=item).count() == 3
@@ -160,7 +161,7 @@ def test_a_twelve_megapixel_group_scene_keeps_faces_two_percent_wide(corpus):
     crops = scenes.face_crops(corpus)
     scene, placed = scenes.group_scene(crops, fraction=0.02)
     image = images.open_image(io.BytesIO(scenes.jpeg(scene)), 120_000_000)
-    decoded = images.decode(image, pipeline.decode_side(), exact=False)
+    decoded = images.decode(image, decode_side(), exact=False)
     assert face_analysis.scan_side(4000) == 3250
     found = face_analysis.find(decoded, native_long_side=4000)
     assert placed == len(crops) >= 15

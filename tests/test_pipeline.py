@@ -11,6 +11,7 @@ from consent import scopes
 from consent.services import scopes_revoke
 from rollweb import queue
 from suggestions.library import pipeline, registry, services, stages as library_stages
+from suggestions.library.source import decode_side, source_for
 from suggestions.models import MediaItem, ProcessingRecord
 
 from .conftest import grant, jpeg_bytes, upload_and_analyze, upload_file
@@ -288,9 +289,9 @@ def test_without_faces_the_photo_is_decoded_at_preview_size_and_a_later_stage_ca
     big = io.BytesIO()
     Image.new("RGB", (4000, 3000), (120, 130, 140)).save(big, "JPEG", quality=80)
     item, _ = upload_file(user, big.getvalue())
-    source = pipeline.source_for(item, {"library", "themes"})
+    source = source_for(item, {"library", "themes"})
     assert images.THUMB_LARGE <= max(source.decoded().size) < 2 * images.THUMB_LARGE
-    assert max(source.decoded(pipeline.decode_side()).size) >= pipeline.decode_side()
+    assert max(source.decoded(decode_side()).size) >= decode_side()
     source.close()
     analysed = pipeline.media_analyze(item.pk)
     assert analysed.status == "analyzed" and (analysed.width, analysed.height) == (4000, 3000)

@@ -16,7 +16,7 @@ ROTATED_ORIENTATIONS = {5, 6, 7, 8}
 ORIENTATION_TAG = 0x0112
 
 # decode()'s default size. The pipeline decodes once for every stage at its own, larger size
-# (pipeline.decode_side(): what faces 2% of the long side need, see analysis.faces).
+# (library.source.decode_side(): what faces 2% of the long side need, see analysis.faces).
 DECODE_SIDE = 1600
 THUMB_SMALL = 400
 THUMB_LARGE = 1280

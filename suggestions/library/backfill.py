@@ -18,7 +18,8 @@ from rollweb.queue import enqueue
 from ..analysis import UnreadableMedia
 from ..models import Backfill, MediaItem, ProcessingRecord
 from . import registry
-from .pipeline import MediaGone, source_for, stage_run
+from .pipeline import MediaGone, stage_run
+from .source import source_for
 from .signals import analysis_finished
 
 logger = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from ..models import MediaItem, ProcessingRecord
 from . import registry
 from .changes import library_changed
 from .signals import analysis_finished
-from .source import MediaSource, decode_side, source_for  # noqa: F401  (imported from here by the stages)
+from .source import source_for
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from consent import scopes
 
 from ..analysis import faces, images, video
-from ..library.pipeline import decode_side
+from ..library.source import decode_side
 from ..library.registry import ANALYSIS, Stage
 from ..models import MediaItem
 from .services import faces_store
