@@ -161,7 +161,7 @@ def test_a_signed_in_page_reads_consent_once(client, user):
     for page in ("library:index", "feed:index", "people:index", "library:map"):
         with CaptureQueriesContext(connection) as queries:
             assert client.get(reverse(page)).status_code == 200
-        assert sum('"consent_grant"' in q["sql"] for q in queries) == 1, page
+        assert sum("consent_grant" in q["sql"].replace('"', '') for q in queries) == 1, page
 
 
 def test_a_scope_being_erased_is_not_in_force_and_asks_no_renewal(client, user):
