@@ -197,8 +197,13 @@ class MediaDetailSerializer(MediaItemSerializer):
 
     @extend_schema_field(StageSummarySerializer(many=True))
     def get_analysis(self, item):
+        """As StageSummarySerializer writes them, built by hand for the same reason as the item."""
         latest = {record.stage: record for record in item.ledger.all()}
-        return StageSummarySerializer(latest.values(), many=True).data
+        return [
+            {"stage": record.stage, "outcome": record.outcome, "detail": record.detail,
+             "finished_at": _datetime(record.finished_at, self.context)}
+            for record in latest.values()
+        ]
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_original_url(self, item):
