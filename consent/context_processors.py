@@ -1,4 +1,4 @@
-from .services import consent_state
+from .services import request_grant_states
 
 
 def consent_attention(request):
@@ -6,7 +6,7 @@ def consent_attention(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    states = consent_state(user)
+    states = request_grant_states(request)
     return {
         "consent_paused": [state.scope.title for state in states if state.paused],
         "consent_renewal_due": [state.scope.title for state in states if state.renewal_due],

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -95,16 +95,58 @@ def active_grants(user_id, now=None):
     A grant is in force when it has not ended or expired, was given under the scope's
     current notice, and `library` (the prerequisite of every other scope) is in force too.
     """
-    grants = {}
-    for grant in Grant.objects.current(now).filter(record__user_id=user_id):
-        if grant.notice_version == SCOPES[grant.scope].notice_version:
-            grants[grant.scope] = grant
-    if LIBRARY not in grants:
+    return _in_force(_consent_read(user_id, now))
+
+
+def request_grants(request):
+    """active_grants of the signed-in person, read once per request: the page's view and the
+    consent_attention context processor share it. Only for reads: a view that changes consent
+    asks active_grants afterwards."""
+    return _in_force(_request_read(request))
+
+
+def request_grant_states(request):
+    """The state of each scope with an open grant, from the read request_grants shares."""
+    open_grants = {grant.scope: grant for grant in _request_read(request)}
+    library_in_force = _library_in_force(open_grants)
+    return [
+        _state(key, open_grants[key], library_in_force, bool(open_grants[key].erasing))
+        for key in ORDER if key in open_grants
+    ]
+
+
+def _request_read(request):
+    request = getattr(request, "_request", request)  # a DRF Request wraps Django's
+    if getattr(request, "_consent_read", None) is None:
+        request._consent_read = _consent_read(request.user.pk)
+    return request._consent_read
+
+
+_CURRENT_GRANTS = (
+    "SELECT g.*, EXISTS (SELECT 1 FROM {erasure} e WHERE e.record_id = g.record_id AND e.status IN ({pending}) "
+    "AND (e.scope = g.scope OR e.scope IN ('{library}', '{account}'))) AS erasing "
+    "FROM {grant} g INNER JOIN {record} r ON r.id = g.record_id "
+    "WHERE r.user_id = %s AND g.ended_at IS NULL AND (g.expires_at IS NULL OR g.expires_at > %s)"
+).format(
+    erasure=Erasure._meta.db_table, grant=Grant._meta.db_table, record=ConsentRecord._meta.db_table,
+    pending=", ".join(f"'{status}'" for status in PENDING), library=LIBRARY, account=Erasure.ACCOUNT,
+)
+
+
+def _consent_read(user_id, now=None):
+    """The grants neither ended nor expired, of any notice version, each with `erasing`: whether an
+    erasure of its scope, of `library` or of the account is pending. One query, written out: it
+    runs on nearly every request, and building it with the ORM cost more CPU than the database
+    spends on it."""
+    now = connection.ops.adapt_datetimefield_value(now or timezone.now())  # as the ORM would pass it
+    return list(Grant.objects.raw(_CURRENT_GRANTS, [user_id, now]))
+
+
+def _in_force(current):
+    grants = {grant.scope: grant for grant in current if grant.notice_version == SCOPES[grant.scope].notice_version}
+    if LIBRARY not in grants or grants[LIBRARY].erasing:
         return {}
-    erasing = pending_scopes(user_id)
-    if LIBRARY in erasing or Erasure.ACCOUNT in erasing:
-        return {}
-    return {key: grant for key, grant in grants.items() if key not in erasing}
+    return {key: grant for key, grant in grants.items() if not grant.erasing}
 
 
 def library_holders(now=None):
@@ -125,19 +167,22 @@ def scope_granted(user_id, scope_key):
 def consent_state(user):
     open_grants = {g.scope: g for g in Grant.objects.current().filter(record__user=user)}
     erasing = pending_scopes(user.pk)
-    library_in_force = (
-        LIBRARY in open_grants and open_grants[LIBRARY].notice_version == SCOPES[LIBRARY].notice_version
+    library_in_force = _library_in_force(open_grants)
+    return [
+        _state(key, open_grants.get(key), library_in_force, bool({key, LIBRARY, Erasure.ACCOUNT} & erasing))
+        for key in ORDER
+    ]
+
+
+def _library_in_force(open_grants):
+    return LIBRARY in open_grants and open_grants[LIBRARY].notice_version == SCOPES[LIBRARY].notice_version
+
+
+def _state(key, grant, library_in_force, erasing):
+    paused = grant is not None and (
+        grant.notice_version != SCOPES[key].notice_version or (key != LIBRARY and not library_in_force)
     )
-    states = []
-    for key in ORDER:
-        grant = open_grants.get(key)
-        paused = grant is not None and (
-            grant.notice_version != SCOPES[key].notice_version or (key != LIBRARY and not library_in_force)
-        )
-        states.append(ScopeState(
-            scope=SCOPES[key], grant=grant, paused=paused, erasing=bool({key, LIBRARY, Erasure.ACCOUNT} & erasing)
-        ))
-    return states
+    return ScopeState(scope=SCOPES[key], grant=grant, paused=paused, erasing=erasing)
 
 
 def notice_changes(grant):

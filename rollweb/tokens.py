@@ -33,8 +33,11 @@ def token_lookup(key, now=None):
     """The token for a key, or None when it is unknown, revoked, idle too long or its user inactive."""
     if not key.startswith(PREFIX) or len(key) > 100:
         return None
-    token = ApiToken.objects.select_related("user").filter(key_hash=key_hash(key)).first()
-    if token is None or not token.user.is_active:
+    try:  # get(): key_hash is unique, and the query needs no ORDER BY
+        token = ApiToken.objects.select_related("user").get(key_hash=key_hash(key))
+    except ApiToken.DoesNotExist:
+        return None
+    if not token.user.is_active:
         return None
     now = now or timezone.now()
     if token.last_used_at < now - timedelta(days=settings.API_TOKEN_IDLE_DAYS):

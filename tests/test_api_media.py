@@ -335,7 +335,7 @@ def test_hand_built_representation_matches_the_declared_fields(user, rf, analyze
     """The fast path writes what DRF would write from the fields the schema is made from."""
     from rest_framework import serializers as drf
 
-    from suggestions.api.serializers import MediaDetailSerializer, MediaItemSerializer
+    from suggestions.api.serializers import MediaDetailSerializer, MediaItemSerializer, StageSummarySerializer
 
     person = Person.objects.create(owner=user)
     Face.objects.create(media=analyzed, person=person, x=1, y=2, w=3, h=4, encoding=b"\0" * 512)
@@ -349,3 +349,5 @@ def test_hand_built_representation_matches_the_declared_fields(user, rf, analyze
         assert fast == declared
         assert list(fast) == serializer_class.Meta.fields
     assert fast["faces"][0]["person"] == person.pk and fast["location"]["place"] == "Arezzo"
+    latest = {record.stage: record for record in item.ledger.all()}
+    assert fast["analysis"] == StageSummarySerializer(latest.values(), many=True).data and len(fast["analysis"]) > 2

@@ -1,14 +1,20 @@
 """The consent rules of DESIGN.md that the services enforce."""
 
+from datetime import timedelta
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from consent import scopes
-from consent.models import AppendOnlyError, ConsentEvent, Grant, Method, Notice
+from consent.models import AppendOnlyError, ConsentEvent, Erasure, Grant, Method, Notice
 from consent.services import (
     ConsentError,
     ScopeNotGranted,
     active_grants,
+    consent_record,
     consent_state,
     scope_guard,
     scopes_grant,
@@ -147,3 +153,28 @@ def test_scope_guard_refuses_without_the_scope(user):
     assert raised.value.scope == "faces"
     with scope_guard(user.pk, "library") as held:
         assert set(held) == {"library"}
+
+
+def test_a_signed_in_page_reads_consent_once(client, user):
+    grant(user, "library", "time", "location", "faces")
+    client.force_login(user)
+    for page in ("library:index", "feed:index", "people:index", "library:map"):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(page)).status_code == 200
+        assert sum("consent_grant" in q["sql"].replace('"', '') for q in queries) == 1, page
+
+
+def test_a_scope_being_erased_is_not_in_force_and_asks_no_renewal(client, user):
+    scopes_grant(user, ["library", "faces"], notice_version=scopes.notice_version(), method=Method.WEB,
+                 biometric_confirmed=True, now=timezone.now() - timedelta(days=340))
+    client.force_login(user)
+    assert "ends soon" in client.get(reverse("library:index")).content.decode()
+    faces = Erasure.objects.create(record=consent_record(user), scope="faces", method=Method.WEB)
+    assert set(active_grants(user.pk)) == {"library"}
+    assert "ends soon" not in client.get(reverse("library:index")).content.decode()
+    assert [state.erasing for state in consent_state(user) if state.key in ("library", "faces")] == [False, True]
+    Erasure.objects.filter(pk=faces.pk).update(status=Erasure.Status.DONE)
+    assert set(active_grants(user.pk)) == {"library", "faces"}
+    Erasure.objects.create(record=consent_record(user), scope=Erasure.ACCOUNT, method=Method.WEB)
+    assert active_grants(user.pk) == {}
+    assert "ends soon" not in client.get(reverse("library:index")).content.decode()

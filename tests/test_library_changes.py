@@ -13,7 +13,7 @@ from suggestions.library import changes, pipeline, services
 from suggestions.models import LibraryVersion, MediaItem
 from suggestions.people import services as people
 
-from .conftest import grant, upload_file
+from .conftest import api_client_for, grant, upload_file
 from .factories import FaceFactory, MediaItemFactory, PersonFactory
 
 TILE = re.compile(r'<li class="tile" data-id="(\d+)" data-status="(\w+)"')
@@ -78,6 +78,24 @@ def test_naming_a_person_shows_in_the_cached_search(client, user):
     people.person_update(person, name="Anna")
     assert tiles(page(client, q="anna")) == {str(item.pk): "analyzed"}
     assert "Anna" in page(client)  # the box's hints
+
+
+def test_renaming_and_hiding_a_person_show_in_the_api_search(user):
+    grant(user, scopes.LIBRARY, scopes.FACES)
+    item = MediaItemFactory(owner=user)
+    person = PersonFactory(owner=user, name="Anna")
+    FaceFactory(media=item, person=person)
+    api = api_client_for(user)
+
+    def search(q):
+        body = api.get("/api/v1/media/", {"q": q}).json()
+        return [row["id"] for row in body["results"]], body["query"]["unknown"]
+
+    assert search("anna") == ([item.pk], [])
+    people.person_update(person, name="Bea")
+    assert search("anna") == ([], ["anna"]) and search("bea") == ([item.pk], [])
+    people.person_update(person, hidden=True)
+    assert search("bea") == ([], ["bea"])
 
 
 def test_an_erasure_raises_the_counter(user, django_capture_on_commit_callbacks):

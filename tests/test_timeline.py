@@ -168,8 +168,10 @@ def test_api_keyset_has_no_gaps_or_repeats_while_items_come_and_go(api, user):
 
 def test_api_pages_kept_in_the_cache_follow_every_change(api, user, library, django_capture_on_commit_callbacks):
     url = "/api/v1/timeline/items/"
-    first = api.get(url).json()["results"]
-    assert api.get(url).json()["results"] == first
+    answer = api.get(url)
+    first = answer.json()["results"]
+    again = api.get(url)
+    assert again["Content-Type"] == answer["Content-Type"] == "application/json" and again.content == answer.content
     gone = library["arezzo"][0]
     gone_id = gone.pk
     with django_capture_on_commit_callbacks(execute=True):

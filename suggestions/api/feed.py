@@ -51,26 +51,26 @@ class SuggestionSerializer(serializers.ModelSerializer):
 
     def to_representation(self, suggestion):
         row = _row(suggestion, self.columns)
+        context = self.context  # a property that walks up to the list's root at each use
+        media = context.get("media_ids")
+        if media is None:
+            media = media_ids_of([row["id"]])
         return {
             "id": row["id"],
             "kind": row["kind"],
             "title": row["title"],
             "reason": row["reason"],
             "state": row["state"],
-            "media_ids": self.get_media_ids(row),
-            "asset_url": _url(self.context, "api-suggestion-asset", row["id"]) if row["asset"] else None,
+            "media_ids": media.get(row["id"], []),
+            "asset_url": _url(context, "api-suggestion-asset", row["id"]) if row["asset"] else None,
             "asset_mime": row["asset_mime"],
             "soundtrack": self.get_soundtrack(row),
             "occasion_date": row["occasion_date"].isoformat() if row["occasion_date"] else None,
-            "created_at": _datetime(row["created_at"], self.context),
+            "created_at": _datetime(row["created_at"], context),
         }
 
     def get_media_ids(self, suggestion) -> list[int]:
-        pk = _row(suggestion, ["id"])["id"]
-        media = self.context.get("media_ids")
-        if media is None:
-            media = media_ids_of([pk])
-        return media.get(pk, [])
+        return self.to_representation(suggestion)["media_ids"]
 
     def get_soundtrack(self, suggestion) -> bool:
         row = _row(suggestion, ["kind", "soundtrack"])

@@ -125,7 +125,8 @@ class MediaItemSerializer(serializers.ModelSerializer):
 
     def to_representation(self, item):
         row = _row(item, self.columns)
-        faces = self.context.get("faces")
+        context = self.context  # a property that walks up to the list's root at each use
+        faces = context.get("faces")
         if faces is None:
             faces = face_rows([row["id"]])
         local = local_capture_time(row["captured_at"], row["captured_offset"])
@@ -146,10 +147,10 @@ class MediaItemSerializer(serializers.ModelSerializer):
             "camera": row["camera"],
             "location": self._location(row),
             "faces": faces.get(row["id"], []),
-            "thumbnail_url": _url(self.context, "api-media-thumbnail", row["id"]) if row["thumb_small"] else None,
+            "thumbnail_url": _url(context, "api-media-thumbnail", row["id"]) if row["thumb_small"] else None,
             "device_asset_id": row["device_asset_id"],
             "automatic": row["automatic"],
-            "created_at": _datetime(row["created_at"], self.context),
+            "created_at": _datetime(row["created_at"], context),
         }
 
     @staticmethod
@@ -196,8 +197,13 @@ class MediaDetailSerializer(MediaItemSerializer):
 
     @extend_schema_field(StageSummarySerializer(many=True))
     def get_analysis(self, item):
+        """As StageSummarySerializer writes them, built by hand for the same reason as the item."""
         latest = {record.stage: record for record in item.ledger.all()}
-        return StageSummarySerializer(latest.values(), many=True).data
+        return [
+            {"stage": record.stage, "outcome": record.outcome, "detail": record.detail,
+             "finished_at": _datetime(record.finished_at, self.context)}
+            for record in latest.values()
+        ]
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_original_url(self, item):

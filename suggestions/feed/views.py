@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from consent.models import Method
 from consent.scopes import FACES, LIBRARY, LOCATION, ORDER, SCOPES, THEMES, TIME
-from consent.services import active_grants
+from consent.services import request_grants
 from rollweb.storage import file_response
 
 from ..edits import selectors as edit_selectors, services as edit_services
@@ -112,7 +112,7 @@ def index(request):
     if saved_only:
         suggestions = suggestions.filter(state=Suggestion.State.SAVED)
     page = Paginator(_with_items(suggestions), PAGE_SIZE).get_page(request.GET.get("page"))
-    grants = active_grants(request.user.pk)
+    grants = request_grants(request)
     cards = _cards(page.object_list, grants)
     services.suggestions_mark_seen(request.user.pk, [card.suggestion.pk for card in cards])
     return render(
@@ -156,7 +156,7 @@ def year_review(request):
 def detail(request, pk):
     suggestion = _with_items(Suggestion.objects.filter(pk=selectors.suggestion_owned(request.user, pk).pk)).get()
     services.suggestion_seen(suggestion)
-    card = _cards([suggestion], active_grants(request.user.pk))[0]
+    card = _cards([suggestion], request_grants(request))[0]
     return render(request, "suggestions/feed/suggestion_detail.html", {"card": card})
 
 

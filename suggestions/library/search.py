@@ -79,9 +79,11 @@ def _place_pairs(owner_id):
 
 
 def people_known(user):
+    """{name: [person ids]} of the person's named, visible people, read again only when the library
+    changed (renaming, hiding and merging people raise its counter)."""
     if not _people_source:
         return {}
-    return _people_source["names"](user)
+    return changes.kept_while_unchanged(user.pk, "people-known", lambda: _people_source["names"](user))
 
 
 def search_read(user, grants, text, today=None):

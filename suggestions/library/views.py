@@ -10,7 +10,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.views.decorators.http import require_POST
 
 from consent.scopes import LIBRARY, SCOPES, THEMES, notice_version
-from consent.services import active_grants
+from consent.services import request_grants
 from rollweb.ratelimit import upload_wait
 from rollweb.storage import file_response
 
@@ -44,7 +44,7 @@ def item_json(item):
 def library(request):
     if request.method == "POST":
         return _upload_many(request)
-    grants = active_grants(request.user.pk)
+    grants = request_grants(request)
     status = request.GET.get("status")
     whole = not request.GET.get("fragment")
     context = timeline_page(request, grants, status if status in MediaItem.Status.values else None, whole)
@@ -72,7 +72,7 @@ def library(request):
 @login_required
 def places_map(request):
     """Where the photos were taken (needs `location`; without it the page says so)."""
-    return render(request, "suggestions/library/map.html", map_context(request, active_grants(request.user.pk)))
+    return render(request, "suggestions/library/map.html", map_context(request, request_grants(request)))
 
 
 def backfill_json(backfill):
@@ -161,7 +161,7 @@ def detail(request, pk):
     item = selectors.media_owned(request.user, pk)
     burst = selectors.burst_of(item)
     captured = item.captured_local
-    grants = active_grants(request.user.pk)
+    grants = request_grants(request)
     edit = edit_selectors.edit_suggestion_of(item)
     newer, older = timeline.neighbours(request.user, grants, item)
     frames = edit_selectors.edit_frames(item, edit_selectors.face_boxes([item], grants).get(item.pk, [])) if edit else []

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from consent.scopes import FACES, SCOPES
-from consent.services import scope_granted
+from consent.services import request_grants
 
 from ..models import Person
 from . import services
@@ -25,7 +25,7 @@ def people(request):
             "hidden_people": people_of(request.user, hidden=True),
             "waiting": faces_waiting(request.user).order_by("-media__created_at", "pk")[:48],
             "waiting_count": faces_waiting(request.user).count(),
-            "faces_on": scope_granted(request.user.pk, FACES),
+            "faces_on": FACES in request_grants(request),
             "faces_scope": SCOPES[FACES],
             "suggest_unnamed": suggest_unnamed(request.user.pk),
         },
