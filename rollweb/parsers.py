@@ -4,11 +4,9 @@ Kept apart from rollweb.api because DRF imports the parser classes named in its 
 rest_framework.views is being imported, and rollweb.api imports that module.
 """
 
-import io
-
 from django.conf import settings
 from rest_framework import exceptions, status
-from rest_framework.parsers import JSONParser, get_encoding
+from rest_framework.parsers import JSONParser
 
 # No request of the API nests deeper than a few levels; deeper bodies are refused before any code
 # walks them (Python's decoder itself fails at about a thousand levels, below its recursion limit).
@@ -38,21 +36,12 @@ class BoundedJSONParser(JSONParser):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if request is not None and limit is not None and content_length(request) > limit:
             raise PayloadTooLarge(f"A JSON body may be at most {limit:,} bytes.")
-        raw = stream.read()
         try:
-            data = super().parse(io.BytesIO(raw), media_type, parser_context)
+            data = super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise exceptions.ParseError(f"JSON parse error - nested deeper than {MAX_JSON_DEPTH} levels.") from None
-        if json_may_need_check(raw.decode(get_encoding(parser_context or {}))):
-            json_check(data)
+        json_check(data)
         return data
-
-
-def json_may_need_check(text):
-    """Whether the JSON `text` could nest past MAX_JSON_DEPTH or hold a lone surrogate. Only text
-    with more openers than that, or a \\u escape, can (a decoded body holds no surrogate of its
-    own), so most bodies, a sync check's 5,000 hashes among them, are not walked again."""
-    return text.count("[") + text.count("{") > MAX_JSON_DEPTH or "\\u" in text
 
 
 def json_check(data):
