@@ -122,15 +122,17 @@ def _request_read(request):
     return request._consent_read
 
 
+# What the queries written out below name.
+_SQL_NAMES = dict(
+    erasure=Erasure._meta.db_table, grant=Grant._meta.db_table, record=ConsentRecord._meta.db_table,
+    pending=", ".join(f"'{status}'" for status in PENDING), library=LIBRARY, account=Erasure.ACCOUNT,
+)
 _CURRENT_GRANTS = (
     "SELECT g.*, EXISTS (SELECT 1 FROM {erasure} e WHERE e.record_id = g.record_id AND e.status IN ({pending}) "
     "AND (e.scope = g.scope OR e.scope IN ('{library}', '{account}'))) AS erasing "
     "FROM {grant} g INNER JOIN {record} r ON r.id = g.record_id "
     "WHERE r.user_id = %s AND g.ended_at IS NULL AND (g.expires_at IS NULL OR g.expires_at > %s)"
-).format(
-    erasure=Erasure._meta.db_table, grant=Grant._meta.db_table, record=ConsentRecord._meta.db_table,
-    pending=", ".join(f"'{status}'" for status in PENDING), library=LIBRARY, account=Erasure.ACCOUNT,
-)
+).format(**_SQL_NAMES)
 
 
 def _consent_read(user_id, now=None):
@@ -154,10 +156,7 @@ _LIBRARY_HOLDERS = (
     "WHERE g.scope = '{library}' AND g.notice_version = %s AND g.ended_at IS NULL "
     "AND (g.expires_at IS NULL OR g.expires_at > %s) AND NOT EXISTS (SELECT 1 FROM {erasure} e "
     "WHERE e.record_id = g.record_id AND e.scope IN ('{library}', '{account}') AND e.status IN ({pending}))"
-).format(
-    erasure=Erasure._meta.db_table, grant=Grant._meta.db_table, record=ConsentRecord._meta.db_table,
-    pending=", ".join(f"'{status}'" for status in PENDING), library=LIBRARY, account=Erasure.ACCOUNT,
-)
+).format(**_SQL_NAMES)
 
 
 def library_holders(now=None):
