@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from rollweb import metrics
@@ -122,15 +122,17 @@ def _request_read(request):
     return request._consent_read
 
 
+# What the queries written out below name.
+_SQL_NAMES = dict(
+    erasure=Erasure._meta.db_table, grant=Grant._meta.db_table, record=ConsentRecord._meta.db_table,
+    pending=", ".join(f"'{status}'" for status in PENDING), library=LIBRARY, account=Erasure.ACCOUNT,
+)
 _CURRENT_GRANTS = (
     "SELECT g.*, EXISTS (SELECT 1 FROM {erasure} e WHERE e.record_id = g.record_id AND e.status IN ({pending}) "
     "AND (e.scope = g.scope OR e.scope IN ('{library}', '{account}'))) AS erasing "
     "FROM {grant} g INNER JOIN {record} r ON r.id = g.record_id "
     "WHERE r.user_id = %s AND g.ended_at IS NULL AND (g.expires_at IS NULL OR g.expires_at > %s)"
-).format(
-    erasure=Erasure._meta.db_table, grant=Grant._meta.db_table, record=ConsentRecord._meta.db_table,
-    pending=", ".join(f"'{status}'" for status in PENDING), library=LIBRARY, account=Erasure.ACCOUNT,
-)
+).format(**_SQL_NAMES)
 
 
 def _consent_read(user_id, now=None):
@@ -149,15 +151,20 @@ def _in_force(current):
     return {key: grant for key, grant in grants.items() if not grant.erasing}
 
 
+_LIBRARY_HOLDERS = (
+    "SELECT r.user_id FROM {grant} g INNER JOIN {record} r ON r.id = g.record_id "
+    "WHERE g.scope = '{library}' AND g.notice_version = %s AND g.ended_at IS NULL "
+    "AND (g.expires_at IS NULL OR g.expires_at > %s) AND NOT EXISTS (SELECT 1 FROM {erasure} e "
+    "WHERE e.record_id = g.record_id AND e.scope IN ('{library}', '{account}') AND e.status IN ({pending}))"
+).format(**_SQL_NAMES)
+
+
 def library_holders(now=None):
-    """The ids of the people whose `library` consent is in force, as a subquery for filters."""
-    erasing = Erasure.objects.filter(record=OuterRef("record"), scope__in=(LIBRARY, Erasure.ACCOUNT), status__in=PENDING)
-    return (
-        Grant.objects.current(now)
-        .filter(scope=LIBRARY, notice_version=SCOPES[LIBRARY].notice_version)
-        .filter(~Exists(erasing))
-        .values("record__user_id")
-    )
+    """The ids of the people whose `library` consent is in force, as a subquery for filters
+    (`owner_id__in=`). Written out: the pipeline asks it twice or more per item, and the ORM's
+    building of it cost ≈0.75 ms of CPU each time."""
+    now = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    return RawSQL(_LIBRARY_HOLDERS, [SCOPES[LIBRARY].notice_version, now])
 
 
 def scope_granted(user_id, scope_key):
@@ -356,8 +363,11 @@ def scope_guard(user_id, *keys):
     finds the scope gone and writes nothing.
     """
     with transaction.atomic():
-        locked = list(ConsentRecord.objects.select_for_update().filter(user_id=user_id))
-        grants = active_grants(user_id) if locked else {}
+        # SQLite locks no rows: there its transactions begin IMMEDIATE (settings), which takes the
+        # database's write lock, the revoke's included, so the lock is held already.
+        if connection.features.has_select_for_update:
+            list(ConsentRecord.objects.select_for_update().filter(user_id=user_id))
+        grants = active_grants(user_id)
         for key in (LIBRARY, *keys):
             if key not in grants:
                 raise ScopeNotGranted(key)

@@ -16,12 +16,15 @@ from consent.services import (
     active_grants,
     consent_record,
     consent_state,
+    library_holders,
     scope_guard,
     scopes_grant,
     scopes_revoke,
 )
+from suggestions.models import MediaItem
 
 from .conftest import grant
+from .factories import MediaItemFactory, UserFactory
 
 
 def test_every_scope_starts_off(user):
@@ -178,3 +181,21 @@ def test_a_scope_being_erased_is_not_in_force_and_asks_no_renewal(client, user):
     Erasure.objects.create(record=consent_record(user), scope=Erasure.ACCOUNT, method=Method.WEB)
     assert active_grants(user.pk) == {}
     assert "ends soon" not in client.get(reverse("library:index")).content.decode()
+
+
+def test_library_holders_are_the_people_whose_library_is_in_force(user, other_user):
+    def holders():
+        return set(MediaItem.objects.filter(owner_id__in=library_holders()).values_list("owner_id", flat=True))
+
+    stale, expired, erasing, revoked = (UserFactory() for _ in range(4))
+    for person in (user, other_user, stale, expired, erasing, revoked):
+        grant(person, "library")
+        MediaItemFactory(owner=person)
+    Grant.objects.filter(record__user=stale).update(notice_version="0" * 16)
+    Grant.objects.filter(record__user=expired).update(expires_at=timezone.now() - timedelta(seconds=1))
+    Erasure.objects.create(record=consent_record(erasing), scope="library", method=Method.WEB)
+    scopes_revoke(revoked, ["library"], method=Method.WEB)
+    Erasure.objects.create(record=consent_record(other_user), scope="faces", method=Method.WEB)
+    assert holders() == {user.pk, other_user.pk}
+    Erasure.objects.create(record=consent_record(other_user), scope=Erasure.ACCOUNT, method=Method.WEB)
+    assert holders() == {user.pk}

@@ -276,3 +276,18 @@ def test_deleting_photos_leaves_no_empty_person_and_moves_the_cover(user, corpus
         if item.pk != gone:
             services.media_delete(MediaItem.objects.get(pk=item.pk))
     assert not Person.objects.filter(owner=user).exists()
+
+
+def test_finding_an_items_faces_again_keeps_people_tidy(user, corpus):
+    grant(user, "library", "faces")
+    items = [upload_and_analyze(user, corpus / path) for path in OBAMA[:3]]
+    person = Person.objects.get(owner=user)
+    covered = person.cover_face.media
+    assert people_services.faces_store(covered, []) == []
+    person.refresh_from_db()
+    assert person.cover_face is not None and person.cover_face.media_id != covered.pk
+    assert not Face.objects.filter(media=covered).exists()
+    others = [item for item in items if item.pk != covered.pk]
+    for item in others:
+        people_services.faces_store(item, [])
+    assert not Person.objects.filter(owner=user).exists()

@@ -4,6 +4,7 @@ import pytest
 
 from consent.services import scopes_revoke
 from suggestions.analysis import location
+from suggestions.library import stages
 from suggestions.models import Home, MediaItem, ProcessingRecord
 
 from .conftest import grant, upload_and_analyze
@@ -90,3 +91,16 @@ def test_the_packed_table_answers_like_the_package(monkeypatch):
     assert location._load()  # packed, not the fallback
     monkeypatch.setattr(location, "_table", False)  # packing failed: the package answers itself
     assert str(location.place_of(43.4674, 11.8851)) == "Arezzo, Tuscany, Italy"
+
+
+def test_an_item_that_loses_its_place_moves_the_home_and_one_without_a_place_leaves_it(user, corpus):
+    grant(user, "library", "location")
+    tuscany = [upload_and_analyze(user, corpus / path) for path in TUSCANY[:2]]
+    upload_and_analyze(user, corpus / "exif/iphone_hdr_YES.jpg")
+    assert Home.objects.get(owner=user).country_code == "IT"
+    for item in tuscany:
+        stages.write_places(item, stages.PlaceResult(located=False, place=None))
+    home = Home.objects.get(owner=user)
+    assert (home.region, home.country_code) == ("Madrid", "ES")
+    upload_and_analyze(user, corpus / "faces/obama.jpg")
+    assert Home.objects.get(owner=user).updated_at == home.updated_at

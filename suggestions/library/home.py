@@ -20,9 +20,9 @@ def home_refresh(owner_id):
     )
     if top is None or top["latitude"] is None:
         Home.objects.filter(owner_id=owner_id).delete()
-        return None
-    home, _ = Home.objects.update_or_create(
-        owner_id=owner_id,
-        defaults={key: top[key] for key in ("place", "region", "country_code", "latitude", "longitude")},
+        return
+    fields = {key: top[key] for key in ("place", "region", "country_code", "latitude", "longitude")}
+    Home.objects.bulk_create(
+        [Home(owner_id=owner_id, **fields)],
+        update_conflicts=True, unique_fields=["owner"], update_fields=[*fields, "updated_at"],
     )
-    return home

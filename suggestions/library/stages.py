@@ -147,10 +147,12 @@ def write_places(item, result):
     fields = dict(place=place.place, region=place.region, country_code=place.country_code) if place else dict(
         place="", region="", country_code=""
     )
+    placed = bool(item.place or place)  # an item without a place before or after leaves the home as it was
     MediaItem.objects.filter(pk=item.pk).update(**fields)
     for key, value in fields.items():
         setattr(item, key, value)
-    home_refresh(item.owner_id)
+    if placed:
+        home_refresh(item.owner_id)
     if not result.located:
         return "Looked for a place: there are no GPS coordinates to look up."
     if place is None:

@@ -58,7 +58,7 @@ def faces_store(item, results):
     old = Face.objects.filter(media=item)
     if item.kind == MediaItem.Kind.VIDEO:
         delete_files([face_crop_key(item.owner_id, pk) for pk in old.values_list("pk", flat=True)])
-    old.delete()
+    removed, _ = old.delete()
     created = Face.objects.bulk_create(
         [
             Face(media=item, x=x, y=y, w=max(1, w), h=max(1, h), encoding=face_analysis.to_bytes(result.encoding))
@@ -71,9 +71,10 @@ def faces_store(item, results):
     for face, result in zip(created, results):
         if result.crop:
             save_bytes(face_crop_key(item.owner_id, face.pk), result.crop)
-    faces_assign(item.owner_id, created)
-    people_tidy(item.owner_id)
-    return list(Face.objects.filter(pk__in=[face.pk for face in created]).order_by("pk"))
+    # People change only when faces were removed or a person was made: otherwise they stay tidy.
+    if (created and faces_assign(item.owner_id, created)) or removed:
+        people_tidy(item.owner_id)
+    return created
 
 
 def _owner_faces(owner_id, exclude=()):
@@ -84,7 +85,9 @@ def _owner_faces(owner_id, exclude=()):
 
 
 def faces_assign(owner_id, new_faces):
-    """Give each new face the nearest person, or wait for enough similar faces to form one."""
+    """Give each new face the nearest person, or wait for enough similar faces to form one.
+    Returns how many people it made."""
+    made = 0
     known, encodings = _owner_faces(owner_id, exclude=[face.pk for face in new_faces])
     taken = defaultdict(set)  # media id -> people already in it: one face per person per photo
     for entry in known:
@@ -106,6 +109,7 @@ def faces_assign(owner_id, new_faces):
             nearby = _waiting_nearby(known, distance, face.media_id)
             if len(nearby) + 1 >= PERSON_MIN_FACES:
                 person_id = Person.objects.create(owner_id=owner_id).pk
+                made += 1
                 members += [entry.pk for entry in nearby]
                 for entry in nearby:
                     entry.person_id = person_id
@@ -116,6 +120,7 @@ def faces_assign(owner_id, new_faces):
             taken[face.media_id].add(person_id)
         known.append(_Known(face.pk, face.media_id, person_id, face.w * face.h))
         encodings = np.vstack([encodings, encoding])
+    return made
 
 
 def _waiting_nearby(known, distance, media_id):
