@@ -71,6 +71,16 @@ def test_the_parser_refuses_numbers_and_text_it_cannot_read(name):
         BoundedJSONParser().parse(io.BytesIO(encoded(ODD[name])))
 
 
+@pytest.mark.parametrize("body", [
+    '{"sha256": ["' + "a" * 64 + '", "\\udfff", "' + "b" * 64 + '"]}',  # one string among many in a list
+    '{"\\ud800": 1}',  # a key
+    '[[{"deep": {"x": ["ok", "\\udc00"]}}]]',
+])
+def test_the_parser_finds_a_lone_surrogate_wherever_it_stands(body):
+    with pytest.raises(ParseError):
+        BoundedJSONParser().parse(io.BytesIO(body.encode()))
+
+
 # -- every path that reads a body -----------------------------------------------------------------
 
 
