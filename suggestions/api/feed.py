@@ -52,16 +52,13 @@ class SuggestionSerializer(serializers.ModelSerializer):
     def to_representation(self, suggestion):
         row = _row(suggestion, self.columns)
         context = self.context  # a property that walks up to the list's root at each use
-        media = context.get("media_ids")
-        if media is None:
-            media = media_ids_of([row["id"]])
         return {
             "id": row["id"],
             "kind": row["kind"],
             "title": row["title"],
             "reason": row["reason"],
             "state": row["state"],
-            "media_ids": media.get(row["id"], []),
+            "media_ids": self.get_media_ids(row, context),
             "asset_url": _url(context, "api-suggestion-asset", row["id"]) if row["asset"] else None,
             "asset_mime": row["asset_mime"],
             "soundtrack": self.get_soundtrack(row),
@@ -69,8 +66,12 @@ class SuggestionSerializer(serializers.ModelSerializer):
             "created_at": _datetime(row["created_at"], context),
         }
 
-    def get_media_ids(self, suggestion) -> list[int]:
-        return self.to_representation(suggestion)["media_ids"]
+    def get_media_ids(self, suggestion, context=None) -> list[int]:
+        pk = _row(suggestion, ["id"])["id"]
+        media = (context or self.context).get("media_ids")
+        if media is None:
+            media = media_ids_of([pk])
+        return media.get(pk, [])
 
     def get_soundtrack(self, suggestion) -> bool:
         row = _row(suggestion, ["kind", "soundtrack"])
