@@ -393,15 +393,23 @@ def load(port, requests_, seconds, connections, stop=None):
             else:
                 errors[0] += 1
 
+    in_threads(client, connections)
+    return {**quantiles(latencies), "requests": len(latencies), "errors": errors[0]}
+
+
+def in_threads(client, connections):
+    """Run `client(n)` in `connections` threads at once, n = 0, 1, …, and wait for them all."""
     threads = [threading.Thread(target=client, args=(n,)) for n in range(connections)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+
+
+def quantiles(latencies):
     if len(latencies) < 2:
-        return {"p50": float("nan"), "p95": float("nan"), "requests": len(latencies), "errors": errors[0]}
-    return {"p50": statistics.median(latencies), "p95": statistics.quantiles(latencies, n=20)[18],
-            "requests": len(latencies), "errors": errors[0]}
+        return {"p50": float("nan"), "p95": float("nan")}
+    return {"p50": statistics.median(latencies), "p95": statistics.quantiles(latencies, n=20)[18]}
 
 
 def sync_check_alone(user, hashes, seconds, connections):
@@ -414,7 +422,7 @@ def sync_check_alone(user, hashes, seconds, connections):
     sql, params = check_sql(user.pk, hashes)
     latencies, deadline = [], time.monotonic() + seconds
 
-    def client():
+    def client(_):
         database = databases.create_connection("default")
         try:
             with database.cursor() as cursor:
@@ -426,13 +434,16 @@ def sync_check_alone(user, hashes, seconds, connections):
         finally:
             database.close()
 
-    threads = [threading.Thread(target=client) for _ in range(connections)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return {"p50": statistics.median(latencies), "p95": statistics.quantiles(latencies, n=20)[18],
-            "requests": len(latencies)}
+    in_threads(client, connections)
+    return {**quantiles(latencies), "requests": len(latencies)}
+
+
+def verdict(missed, lead=""):
+    """Print each missed target and the outcome; the exit status."""
+    for line in missed:
+        print("  over target:", line)
+    print(lead + ("targets met" if not missed else "targets NOT met"), flush=True)
+    return 1 if missed else 0
 
 
 def reads(token, item_id, hashes):
@@ -682,10 +693,7 @@ def main():
               f"p95 {floor_sql['p95']:7.1f} ms  (the same SQL from {args.connections} database connections, no "
               f"HTTP or Python around it)  {floor_sql['requests']} queries", flush=True)
         if args.reads_only:
-            for line in missed:
-                print("  over target:", line)
-            print("reads only: no erasure run; " + ("targets met" if not missed else "targets NOT met"), flush=True)
-            return 1 if missed else 0
+            return verdict(missed, "reads only: no erasure run; ")
 
         others = [request for _, _, request in reads(other_token, other_first + 10, hashes[:100])]
         before = load(args.port, others, args.seconds, args.connections)
@@ -720,10 +728,7 @@ def main():
         print(f"load average at the end {os.getloadavg()[0]:.1f}; the {int(BIG * args.scale):,}-item person is "
               "erased: `--seed-only` seeds them again for the next run (a few minutes, outside the quiet time)",
               flush=True)
-        for line in missed:
-            print("  over target:", line)
-        print("targets met" if not missed else "targets NOT met", flush=True)
-        return 1 if missed else 0
+        return verdict(missed)
     finally:
         for process in (server, worker):
             if process is not None:
