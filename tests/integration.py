@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -94,6 +95,28 @@ def pytest_configure(config):
     if missing:
         pytest.exit("integration tier: " + "; ".join(missing), returncode=3)
     shutil.rmtree(LOGS, ignore_errors=True)  # each run's service logs, for its test log
+    _flush_again_after_a_deadlock()
+
+
+def _flush_again_after_a_deadlock(tries=3):
+    """Emptying the database after a test TRUNCATEs every table; a task the test queued, still run by
+    the session's worker, can hold one of them and deadlock with it. PostgreSQL then cancels one of
+    the two, and the flush (rolled back whole) is simply made again."""
+    from django.core.management.base import CommandError  # noqa: PLC0415 (Django is set up after this module loads)
+    from django.test.testcases import TransactionTestCase  # noqa: PLC0415
+
+    teardown = TransactionTestCase._fixture_teardown
+
+    def flushed(self):
+        for attempt in range(tries):
+            try:
+                return teardown(self)
+            except CommandError as error:
+                if attempt == tries - 1 or "deadlock detected" not in str(error.__cause__):
+                    raise
+                time.sleep(0.5)
+
+    TransactionTestCase._fixture_teardown = flushed
 
 
 def pytest_report_header(config):
