@@ -60,8 +60,13 @@ def json_check(data):
             _check_text("".join(node))
             node = node.values()
         # A container's strings are encoded together: one call for a sync check's 5,000 hashes.
-        _check_text("".join(child for child in node if isinstance(child, str)))
-        stack.extend((child, depth + 1) for child in node if isinstance(child, (dict, list)))
+        try:
+            text = "".join(node)
+        except TypeError:  # not strings alone
+            _check_text("".join(child for child in node if isinstance(child, str)))
+            stack.extend((child, depth + 1) for child in node if isinstance(child, (dict, list)))
+        else:
+            _check_text(text)
 
 
 def _check_text(text):

@@ -15,6 +15,7 @@ from rest_framework import serializers
 from ..models import Face, MediaItem, ProcessingRecord, local_capture_time
 
 SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+HASH_LINES = re.compile(r"(?:[0-9a-fA-F]{64}\n)*[0-9a-fA-F]{64}")
 MAX_CHECK = 5000
 NULLABLE_URL = {"type": "string", "format": "uri", "nullable": True}
 
@@ -280,14 +281,21 @@ class HashListField(serializers.ListField):
         data = list(data)
         if len(data) > MAX_CHECK:
             self.fail("max_length", max_length=MAX_CHECK)
+        if not data:
+            return []
+        try:
+            lines = "\n".join(data)
+        except TypeError:
+            lines = ""
+        # One match over all the values in one text: as long as n values of 64 characters make.
+        if len(lines) == 65 * len(data) - 1 and HASH_LINES.fullmatch(lines):
+            return lines.lower().split("\n")
         bad = {
             index: ["Expected 64 hexadecimal characters."]
             for index, value in enumerate(data)
             if not (isinstance(value, str) and SHA256.fullmatch(value))
         }
-        if bad:
-            raise serializers.ValidationError(dict(list(bad.items())[:20]))
-        return [value.lower() for value in data]
+        raise serializers.ValidationError(dict(list(bad.items())[:20]))
 
 
 class CheckSerializer(serializers.Serializer):
