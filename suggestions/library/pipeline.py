@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -138,7 +139,7 @@ def _finish(item, status, reason=""):
 
 def _record(item, stage, outcome, grants, started, detail, present=False):
     """`present`: the caller has just seen the item exist, inside the transaction this writes in."""
-    if present or MediaItem.objects.filter(pk=item.pk).exists():
+    if present or _present(item.pk):
         ProcessingRecord.objects.create(
             media_id=item.pk,
             stage=stage.name,
@@ -168,7 +169,7 @@ def stage_run(item, stage, source, owner_grants=None):
         raise
     try:
         with scope_guard(item.owner_id, stage.scope) as held:
-            if not MediaItem.objects.filter(pk=item.pk).exists():
+            if not _present(item.pk):
                 raise MediaGone(item.pk)
             detail = stage.write(item, result)
             _record(item, stage, ProcessingRecord.Outcome.DONE, held, started, detail, present=True)
@@ -177,6 +178,14 @@ def stage_run(item, stage, source, owner_grants=None):
             raise MediaGone(item.pk) from None
         detail = f"Stopped: consent to “{SCOPES[stage.scope].title}” was withdrawn while this ran, so nothing was kept."
         _record(item, stage, ProcessingRecord.Outcome.SKIPPED, active_grants(item.owner_id), started, detail)
+
+
+def _present(item_id):
+    """Whether the item still exists. Written out: asked before every stage's write, and the ORM's
+    building of the query cost ten times what the database spends on it."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {MediaItem._meta.db_table} WHERE id = %s", [item_id])
+        return cursor.fetchone() is not None
 
 
 def skip_detail(scope_key):
