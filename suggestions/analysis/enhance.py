@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 from PIL import Image, ImageEnhance
 
-from .images import shrink
+from .images import as_rgb, shrink
 from .themes import colourfulness
 
 WORKING_SIDE = 512
@@ -179,13 +179,9 @@ def _gamma(ordered, black, white):
     return (low + high) / 2
 
 
-def _rgb(image):
-    return image if image.mode == "RGB" else image.convert("RGB")
-
-
 def enhancement_plan(image):
     """The edit that would make an RGB photo look right, or None when it would barely change."""
-    small = shrink(_rgb(image), WORKING_SIDE, Image.Resampling.BILINEAR)
+    small = shrink(as_rgb(image), WORKING_SIDE, Image.Resampling.BILINEAR)
     before = np.asarray(small, dtype=np.float32)
     gains = _gains(before)
     balanced = np.clip(before * np.array(gains, dtype=np.float32), 0.0, 255.0) / 255.0
@@ -206,7 +202,7 @@ def enhancement_plan(image):
 
 def enhance(image, plan):
     """`image` (RGB) with the plan applied: one lookup table, then saturation if any."""
-    result = _rgb(image).point(_lut(plan))
+    result = as_rgb(image).point(_lut(plan))
     if plan.saturation != 1.0:
         result = ImageEnhance.Color(result).enhance(plan.saturation)
     return result

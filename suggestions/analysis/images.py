@@ -117,6 +117,11 @@ def decode(image, max_side=DECODE_SIDE, exact=True):
     return rgb
 
 
+def as_rgb(image):
+    """The image itself when it is RGB already (a convert would copy every pixel), else converted."""
+    return image if image.mode == "RGB" else image.convert("RGB")
+
+
 def shrink(image, max_side, resample=Image.Resampling.LANCZOS):
     """A copy no larger than max_side: averaged down by a whole factor first, then resampled."""
     scale = max_side / max(image.size)
