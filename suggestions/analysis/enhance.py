@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 from PIL import Image, ImageEnhance
 
-from .images import shrink
+from .images import as_rgb, shrink
 from .themes import colourfulness
 
 WORKING_SIDE = 512
@@ -106,17 +106,20 @@ def _lut(plan):
     return np.round(np.concatenate(tables) * 255.0).astype(np.uint8).tolist()
 
 
-def _opponent(rgb):
-    return np.stack([rgb[..., 0] - rgb[..., 1], (rgb[..., 0] + rgb[..., 1]) / 2 - rgb[..., 2]], axis=-1)
+def _opponent(red, green, blue):
+    return red - green, (red + green) / 2 - blue
 
 
 def _scene_colour_share(pixels, cast):
-    """The share of strongly coloured pixels whose hue is the cast's."""
-    chroma = _opponent(pixels)
-    direction = _opponent(cast)
-    alignment = chroma @ direction / np.maximum(np.linalg.norm(chroma, axis=1) * np.linalg.norm(direction), 1e-6)
-    brightest = pixels.max(axis=1)
-    saturation = (brightest - pixels.min(axis=1)) / np.maximum(brightest, 1.0)
+    """The share of strongly coloured pixels whose hue is the cast's. Worked channel by channel:
+    numpy's reductions across the three values of each pixel cost ten times as much."""
+    red, green, blue = pixels[:, 0], pixels[:, 1], pixels[:, 2]
+    red_green, yellow_blue = _opponent(red, green, blue)
+    cast_red_green, cast_yellow_blue = _opponent(*cast)
+    lengths = np.sqrt(red_green * red_green + yellow_blue * yellow_blue) * np.hypot(cast_red_green, cast_yellow_blue)
+    alignment = (red_green * cast_red_green + yellow_blue * cast_yellow_blue) / np.maximum(lengths, 1e-6)
+    brightest = np.maximum(np.maximum(red, green), blue)
+    saturation = (brightest - np.minimum(np.minimum(red, green), blue)) / np.maximum(brightest, 1.0)
     return float(((saturation >= COLOURED) & (alignment >= SAME_HUE)).mean())
 
 
@@ -124,7 +127,7 @@ def _gains(pixels):
     """Grey-world gains, faded out when the scene's own coloured pixels explain the cast:
     red curtains, foliage or a sunset shift the average without any cast in the light."""
     pixels = pixels.reshape(-1, 3)
-    means = pixels.mean(axis=0)
+    means = np.array([pixels[:, channel].mean() for channel in range(3)])  # see _scene_colour_share
     grey = float(means.mean())
     if grey < 1.0:
         return (1.0, 1.0, 1.0)
@@ -138,17 +141,25 @@ def _gains(pixels):
     return tuple(float(gain) for gain in np.clip(gains, 1.0 - MAX_GAIN, 1.0 + MAX_GAIN))
 
 
-def _levels(luminance):
-    low, high = np.percentile(luminance, [LOW_PERCENTILE, HIGH_PERCENTILE])
+def _levels(ordered):
+    low, high = np.percentile(ordered, [LOW_PERCENTILE, HIGH_PERCENTILE])
     strength = _ramp(high - low, FULL_SPAN, FLAT_SPAN)
     black = min(MAX_BLACK, float(low) * strength)
     white = max(MIN_WHITE, 1.0 - (1.0 - float(high)) * strength)
     return black, white
 
 
-def _gamma(luminance, black, white):
+def _histogram(ordered, bins=256):
+    """np.histogram(ordered, bins, (0, 1)) of values already sorted, by bisection."""
+    edges = np.histogram_bin_edges(ordered, bins, (0.0, 1.0))
+    below = np.searchsorted(ordered, edges, side="left")
+    below[-1] = np.searchsorted(ordered, edges[-1], side="right")  # the last bin holds its right edge
+    return np.diff(below), edges
+
+
+def _gamma(ordered, black, white):
     """The exponent that moves the mean toward TARGET_MEAN, as far as the mean is clearly off."""
-    counts, edges = np.histogram(luminance, bins=256, range=(0.0, 1.0))
+    counts, edges = _histogram(ordered)
     levelled = _tone((edges[:-1] + edges[1:]) / 2, black, white, 1.0)
     weights = counts / max(counts.sum(), 1)
     mean = float(levelled @ weights)
@@ -168,17 +179,14 @@ def _gamma(luminance, black, white):
     return (low + high) / 2
 
 
-def _rgb(image):
-    return image if image.mode == "RGB" else image.convert("RGB")
-
-
 def enhancement_plan(image):
     """The edit that would make an RGB photo look right, or None when it would barely change."""
-    small = shrink(_rgb(image), WORKING_SIDE, Image.Resampling.BILINEAR)
+    small = shrink(as_rgb(image), WORKING_SIDE, Image.Resampling.BILINEAR)
     before = np.asarray(small, dtype=np.float32)
     gains = _gains(before)
     balanced = np.clip(before * np.array(gains, dtype=np.float32), 0.0, 255.0) / 255.0
-    luminance = balanced @ LUMA
+    # Sorted once: the percentiles and the histogram then cost a fraction of each sorting it again.
+    luminance = np.sort(balanced @ LUMA, axis=None)
     black, white = _levels(luminance)
     gamma = _gamma(luminance, black, white)
     plan = Enhancement(black, white, gamma, gains, 1.0, 0.0)
@@ -194,7 +202,7 @@ def enhancement_plan(image):
 
 def enhance(image, plan):
     """`image` (RGB) with the plan applied: one lookup table, then saturation if any."""
-    result = _rgb(image).point(_lut(plan))
+    result = as_rgb(image).point(_lut(plan))
     if plan.saturation != 1.0:
         result = ImageEnhance.Color(result).enhance(plan.saturation)
     return result

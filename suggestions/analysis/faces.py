@@ -34,6 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from .images import as_rgb
+
 MIN_FACE_FRACTION = 0.02
 MIN_FACE_PIXELS = 65
 # Never scan more than the library's default would (one upsample of the full resolution).
@@ -170,7 +172,7 @@ def encode(image, boxes):
         margin = max(w, h)
         left, top = max(0, x - margin), max(0, y - margin)
         region = image.crop((left, top, min(image.width, x + w + margin), min(image.height, y + h + margin)))
-        pixels = np.asarray(region.convert("RGB"))
+        pixels = np.asarray(as_rgb(region))
         box = dlib.rectangle(x - left, y - top, x - left + w, y - top + h)
         shape = predictor(pixels, box)
         encodings.append(np.asarray(encoder.compute_face_descriptor(pixels, shape), dtype=ENCODING_DTYPE))

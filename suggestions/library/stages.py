@@ -32,8 +32,8 @@ def compute_display(source):
     return Display(
         width=head.width,
         height=head.height,
-        small=images.jpeg_bytes(large, images.THUMB_SMALL, quality=78),
-        large=images.jpeg_bytes(large, quality=82),
+        small=images.jpeg_bytes(large, images.THUMB_SMALL, quality=78, optimize=False),
+        large=images.jpeg_bytes(large, quality=82, optimize=False),
     )
 
 
@@ -113,8 +113,8 @@ def compute_video_display(source):
     return Display(
         width=info.width,
         height=info.height,
-        small=images.jpeg_bytes(poster, images.THUMB_SMALL, quality=78),
-        large=images.jpeg_bytes(poster, quality=82),
+        small=images.jpeg_bytes(poster, images.THUMB_SMALL, quality=78, optimize=False),
+        large=images.jpeg_bytes(poster, quality=82, optimize=False),
         duration_s=info.duration_s,
     )
 
