@@ -95,10 +95,8 @@ def decode(image, max_side=DECODE_SIDE, exact=True):
             rgba = image.convert("RGBA")
             rgb = Image.new("RGB", rgba.size, (255, 255, 255))
             rgb.paste(rgba, mask=rgba.getchannel("A"))
-        elif image.mode != "RGB":
-            rgb = image.convert("RGB")
         else:
-            rgb = image
+            rgb = as_rgb(image)
         if max(rgb.size) > (max_side if exact else 2 * max_side):
             rgb.thumbnail((max_side, max_side), Image.Resampling.BILINEAR, reducing_gap=2.0)
     except (OSError, SyntaxError, ValueError, EOFError, RuntimeError, Image.DecompressionBombError):
