@@ -112,6 +112,10 @@ class WorkerMemory(threading.Thread):
     def cpu_seconds(self):
         return sum(self.cpu.values())
 
+    def main_cpu_seconds(self):
+        """The worker's main process alone: Celery's bookkeeping and the broker's polling."""
+        return self.cpu.get(self.root.pid, 0.0)
+
     def run(self):
         while self.running:
             try:
