@@ -38,6 +38,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from suggestions.analysis import images  # noqa: E402
 
 
 def photos(count):
@@ -93,10 +96,6 @@ def split_cost(data):
     before faces are looked for, so it decodes the original once more (at half scale, the least
     that covers the 1280-px preview), and the second pass reads that preview back for the picture
     measures (a 1280-px decode). Everything else is work one turn does too."""
-    from PIL import Image
-
-    from suggestions.analysis import images
-
     original = Image.open(io.BytesIO(data))
     preview = io.BytesIO(images.jpeg_bytes(images.decode(original, images.THUMB_LARGE), optimize=False))
     start = time.process_time()
